@@ -1,0 +1,70 @@
+namespace CloudHsm.Core.Storage;
+
+/// <summary>
+/// What is persisted about a PIN (docs/storage-encryption.md): the KDF salt and cost, a verifier
+/// derived from the PIN, and the token key wrapped under the PIN-derived key. Never the PIN itself.
+/// </summary>
+public sealed record PinRecord(byte[] Salt, int Iterations, byte[] Verifier, byte[] WrappedTokenKey);
+
+/// <summary>The persisted state of one token. Immutable: changes go through <see cref="ITokenStore.UpdateToken"/>.</summary>
+public sealed record TokenRecord
+{
+    public required int SchemaVersion { get; init; }
+    /// <summary>16 characters, the CK_TOKEN_INFO serialNumber.</summary>
+    public required string Serial { get; init; }
+    /// <summary>The 32-byte blank-padded CK_TOKEN_INFO label as given to C_InitToken.</summary>
+    public required byte[] Label { get; init; }
+    public required PinRecord SoPin { get; init; }
+    public PinRecord? UserPin { get; init; }
+    public int SoFailedLogins { get; init; }
+    public int UserFailedLogins { get; init; }
+}
+
+/// <summary>
+/// One object as stored: attributes that may be read without the token key in clear, the rest sealed
+/// (AES-256-GCM under the token key, the UID in the AAD). The store treats both as opaque bytes.
+/// </summary>
+public sealed record ObjectRecord(Guid Uid, bool IsPrivate, byte[] PlainAttributes, byte[] SealedAttributes);
+
+/// <summary>
+/// The persistence of one token (kryoptic's Storage trait, SoftHSM's ObjectStoreToken). Every method
+/// is atomic and durable when it returns; several processes may use one token at once.
+/// Failures are <see cref="Errors.CkrException"/> with CKR_DEVICE_ERROR (I/O) or CKR_DEVICE_MEMORY (disk full).
+/// </summary>
+public interface ITokenStore : IDisposable
+{
+    string Serial { get; }
+
+    TokenRecord LoadToken();
+
+    /// <summary>Read-modify-write of the token record under the store's write lock, so that two
+    /// processes counting failed logins never lose an increment. Returns the record written.</summary>
+    TokenRecord UpdateToken(Func<TokenRecord, TokenRecord> change);
+
+    /// <summary>C_InitToken on an existing token: all objects go and the record is replaced, in one transaction.</summary>
+    void Reinitialize(TokenRecord token);
+
+    /// <summary>A value that changes whenever another connection (another process) commits a change;
+    /// compare it with the last value seen to know when cached objects must be reloaded.</summary>
+    long ChangeStamp { get; }
+
+    IReadOnlyList<ObjectRecord> LoadObjects();
+
+    /// <summary>Inserts or replaces the object with <see cref="ObjectRecord.Uid"/>.</summary>
+    void PutObject(ObjectRecord record);
+
+    /// <summary>Removes the object; false if it was not there (another process removed it).</summary>
+    bool DeleteObject(Guid uid);
+}
+
+/// <summary>The place that holds the tokens (a directory with one database per token, or memory in tests).</summary>
+public interface ITokenDirectory
+{
+    /// <summary>The serial numbers of the initialised tokens, in a stable order.</summary>
+    IReadOnlyList<string> ListSerials();
+
+    ITokenStore Open(string serial);
+
+    /// <summary>Creates a token atomically: other processes see it whole or not at all.</summary>
+    ITokenStore Create(TokenRecord token);
+}
