@@ -1,0 +1,22 @@
+using CloudHsm.Core.Backend;
+using CloudHsm.Core.Errors;
+using CloudHsm.Pkcs11.Abi;
+
+namespace CloudHsm.Pkcs11.Native.Marshalling;
+
+/// <summary>
+/// CK_MECHANISM to <see cref="Mechanism"/>: the type range-checked, the parameter copied out of
+/// caller memory and turned into a managed record by <see cref="MechanismParameters"/>, so no
+/// mechanism ever sees native layout (STYLE 6.4).
+/// </summary>
+internal static unsafe class MechanismReader
+{
+    public static Mechanism Read(CK_MECHANISM* pMechanism)
+    {
+        // PKCS#11 3.0 lets C_*Init(NULL) cancel an operation; the 2.40 backend API has no such call yet.
+        var m = NativeIn.Out(pMechanism);
+        var type = (CKM)NativeIn.Enum32(m->mechanism, CKR.CKR_MECHANISM_INVALID);
+        var parameter = NativeIn.Bytes((byte*)m->pParameter, m->ulParameterLen);
+        return new Mechanism(type, parameter.IsEmpty ? null : MechanismParameters.Parse(type, parameter));
+    }
+}

@@ -1,0 +1,6 @@
+namespace CloudHsm.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args) => CliApp.Run(args, CliConsole.System);
+}

@@ -1,0 +1,296 @@
+using CloudHsm.Core.Attributes;
+using CloudHsm.Core.Backend;
+using CloudHsm.Core.Errors;
+using CloudHsm.Core.Mechanisms;
+using CloudHsm.Core.Objects;
+using CloudHsm.Core.Sessions;
+using CloudHsm.Pkcs11.Abi;
+
+namespace CloudHsm.Core.Embedded;
+
+/// <summary>
+/// The cryptographic functions: each *Init finds the mechanism in the registry, checks the key
+/// (<see cref="KeyUsage"/>) and puts an operation in the session's slot; the calls after it go through
+/// <see cref="SessionOperations"/>, which owns the size-query and end-of-operation rules.
+/// </summary>
+public sealed partial class EmbeddedBackend
+{
+    // --- Encryption and decryption -------------------------------------------------------------
+
+    public void EncryptInit(ulong session, Mechanism mechanism, ulong key) =>
+        StartKeyed(session, OperationKind.Encrypt, mechanism, key, CKA.CKA_ENCRYPT,
+            static (m, k, mech) => m.Get<ICipherMechanism>(mech.Type).CreateEncryptor(mech, k));
+
+    public int Encrypt(ulong session, ReadOnlySpan<byte> data, Span<byte> output, bool sizeQuery) =>
+        Produce<ICipherOperation>(session, OperationKind.Encrypt, data, output, sizeQuery, ends: true,
+            static (op, n) => op.OneShotLength(n), static (op, i, o) => op.OneShot(i, o));
+
+    public int EncryptUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery) =>
+        Produce<ICipherOperation>(session, OperationKind.Encrypt, part, output, sizeQuery, ends: false,
+            static (op, n) => op.UpdateLength(n), static (op, i, o) => op.Update(i, o));
+
+    public int EncryptFinal(ulong session, Span<byte> output, bool sizeQuery) =>
+        Produce<ICipherOperation>(session, OperationKind.Encrypt, default, output, sizeQuery, ends: true,
+            static (op, _) => op.FinalLength(), static (op, _, o) => op.Final(o));
+
+    public void DecryptInit(ulong session, Mechanism mechanism, ulong key) =>
+        StartKeyed(session, OperationKind.Decrypt, mechanism, key, CKA.CKA_DECRYPT,
+            static (m, k, mech) => m.Get<ICipherMechanism>(mech.Type).CreateDecryptor(mech, k));
+
+    public int Decrypt(ulong session, ReadOnlySpan<byte> data, Span<byte> output, bool sizeQuery) =>
+        Produce<ICipherOperation>(session, OperationKind.Decrypt, data, output, sizeQuery, ends: true,
+            static (op, n) => op.OneShotLength(n), static (op, i, o) => op.OneShot(i, o));
+
+    public int DecryptUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery) =>
+        Produce<ICipherOperation>(session, OperationKind.Decrypt, part, output, sizeQuery, ends: false,
+            static (op, n) => op.UpdateLength(n), static (op, i, o) => op.Update(i, o));
+
+    public int DecryptFinal(ulong session, Span<byte> output, bool sizeQuery) =>
+        Produce<ICipherOperation>(session, OperationKind.Decrypt, default, output, sizeQuery, ends: true,
+            static (op, _) => op.FinalLength(), static (op, _, o) => op.Final(o));
+
+    // --- Message digesting ---------------------------------------------------------------------
+
+    public void DigestInit(ulong session, Mechanism mechanism)
+    {
+        var s = _sessions.Get(session);
+        lock (s.Sync)
+        {
+            CkrException.ThrowIf(s.Operations.IsActive(OperationKind.Digest), CKR.CKR_OPERATION_ACTIVE);
+            s.Operations.Start(OperationKind.Digest, _mechanisms.Get<IDigestMechanism>(mechanism.Type).CreateDigest(mechanism),
+                s.Token.LoginEpoch);
+        }
+    }
+
+    public int Digest(ulong session, ReadOnlySpan<byte> data, Span<byte> output, bool sizeQuery) =>
+        Produce<IDigestOperation>(session, OperationKind.Digest, data, output, sizeQuery, ends: true,
+            static (op, _) => op.DigestLength, static (op, i, o) => { op.Update(i); return op.Final(o); });
+
+    public void DigestUpdate(ulong session, ReadOnlySpan<byte> part) =>
+        Consume<IDigestOperation>(session, OperationKind.Digest, part, ends: false, static (op, i) => op.Update(i));
+
+    /// <summary>C_DigestKey: digests a secret key's value without revealing it (§5.10).</summary>
+    public void DigestKey(ulong session, ulong key)
+    {
+        var s = _sessions.Get(session);
+        lock (s.Sync)
+        {
+            var operation = s.Operations.Get<IDigestOperation>(OperationKind.Digest, s.Token.LoginEpoch);
+            try
+            {
+                var obj = s.Token.KeyForUse(key, s.State);
+                if (obj.Class != CKO.CKO_SECRET_KEY || !obj.Attributes.TryGetValue(CKA.CKA_VALUE, out var value))
+                    throw new CkrException(CKR.CKR_KEY_INDIGESTIBLE, "only secret keys can be digested");
+                operation.Update(value);
+            }
+            catch (CkrException e) when (e.Rv is CKR.CKR_KEY_HANDLE_INVALID or CKR.CKR_KEY_INDIGESTIBLE)
+            {
+                throw; // the spec keeps the operation active after a bad key handle
+            }
+            catch
+            {
+                s.Operations.End(OperationKind.Digest);
+                throw;
+            }
+        }
+    }
+
+    public int DigestFinal(ulong session, Span<byte> output, bool sizeQuery) =>
+        Produce<IDigestOperation>(session, OperationKind.Digest, default, output, sizeQuery, ends: true,
+            static (op, _) => op.DigestLength, static (op, _, o) => op.Final(o));
+
+    // --- Signing, MACing and verification ------------------------------------------------------
+
+    public void SignInit(ulong session, Mechanism mechanism, ulong key) =>
+        StartKeyed(session, OperationKind.Sign, mechanism, key, CKA.CKA_SIGN,
+            static (m, k, mech) => m.Get<ISignMechanism>(mech.Type).CreateSigner(mech, k));
+
+    public int Sign(ulong session, ReadOnlySpan<byte> data, Span<byte> output, bool sizeQuery) =>
+        Produce<ISignOperation>(session, OperationKind.Sign, data, output, sizeQuery, ends: true,
+            static (op, _) => op.SignatureLength, static (op, i, o) => op.Sign(i, o));
+
+    public void SignUpdate(ulong session, ReadOnlySpan<byte> part) =>
+        Consume<ISignOperation>(session, OperationKind.Sign, part, ends: false, static (op, i) => op.Update(i));
+
+    public int SignFinal(ulong session, Span<byte> output, bool sizeQuery) =>
+        Produce<ISignOperation>(session, OperationKind.Sign, default, output, sizeQuery, ends: true,
+            static (op, _) => op.SignatureLength, static (op, _, o) => op.Final(o));
+
+    public void SignRecoverInit(ulong session, Mechanism mechanism, ulong key) =>
+        StartKeyed(session, OperationKind.SignRecover, mechanism, key, CKA.CKA_SIGN_RECOVER,
+            static (m, k, mech) => m.Get<IRecoverMechanism>(mech.Type).CreateSignRecover(mech, k));
+
+    public int SignRecover(ulong session, ReadOnlySpan<byte> data, Span<byte> output, bool sizeQuery) =>
+        Produce<IRecoverOperation>(session, OperationKind.SignRecover, data, output, sizeQuery, ends: true,
+            static (op, n) => op.OutputLength(n), static (op, i, o) => op.Run(i, o));
+
+    public void VerifyInit(ulong session, Mechanism mechanism, ulong key) =>
+        StartKeyed(session, OperationKind.Verify, mechanism, key, CKA.CKA_VERIFY,
+            static (m, k, mech) => m.Get<ISignMechanism>(mech.Type).CreateVerifier(mech, k));
+
+    public void Verify(ulong session, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        var s = _sessions.Get(session);
+        lock (s.Sync)
+        {
+            var operation = s.Operations.Get<IVerifyOperation>(OperationKind.Verify, s.Token.LoginEpoch);
+            try
+            {
+                operation.Verify(data, signature);
+            }
+            finally
+            {
+                s.Operations.End(OperationKind.Verify);
+            }
+        }
+    }
+
+    public void VerifyUpdate(ulong session, ReadOnlySpan<byte> part) =>
+        Consume<IVerifyOperation>(session, OperationKind.Verify, part, ends: false, static (op, i) => op.Update(i));
+
+    public void VerifyFinal(ulong session, ReadOnlySpan<byte> signature) =>
+        Consume<IVerifyOperation>(session, OperationKind.Verify, signature, ends: true, static (op, sig) => op.Final(sig));
+
+    public void VerifyRecoverInit(ulong session, Mechanism mechanism, ulong key) =>
+        StartKeyed(session, OperationKind.VerifyRecover, mechanism, key, CKA.CKA_VERIFY_RECOVER,
+            static (m, k, mech) => m.Get<IRecoverMechanism>(mech.Type).CreateVerifyRecover(mech, k));
+
+    public int VerifyRecover(ulong session, ReadOnlySpan<byte> signature, Span<byte> output, bool sizeQuery) =>
+        Produce<IRecoverOperation>(session, OperationKind.VerifyRecover, signature, output, sizeQuery, ends: true,
+            static (op, n) => op.OutputLength(n), static (op, i, o) => op.Run(i, o));
+
+    // --- Dual-function operations: both halves must be active (CKF_DUAL_CRYPTO_OPERATIONS) -----
+
+    public int DigestEncryptUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery)
+    {
+        var s = _sessions.Get(session);
+        lock (s.Sync)
+        {
+            var digest = s.Operations.Get<IDigestOperation>(OperationKind.Digest, s.Token.LoginEpoch);
+            int n = EncryptUpdate(session, part, output, sizeQuery);
+            if (!sizeQuery) digest.Update(part);
+            return n;
+        }
+    }
+
+    public int DecryptDigestUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery)
+    {
+        var s = _sessions.Get(session);
+        lock (s.Sync)
+        {
+            var digest = s.Operations.Get<IDigestOperation>(OperationKind.Digest, s.Token.LoginEpoch);
+            int n = DecryptUpdate(session, part, output, sizeQuery);
+            if (!sizeQuery) digest.Update(output[..n]);
+            return n;
+        }
+    }
+
+    public int SignEncryptUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery)
+    {
+        var s = _sessions.Get(session);
+        lock (s.Sync)
+        {
+            var signer = s.Operations.Get<ISignOperation>(OperationKind.Sign, s.Token.LoginEpoch);
+            int n = EncryptUpdate(session, part, output, sizeQuery);
+            if (!sizeQuery) signer.Update(part);
+            return n;
+        }
+    }
+
+    public int DecryptVerifyUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery)
+    {
+        var s = _sessions.Get(session);
+        lock (s.Sync)
+        {
+            var verifier = s.Operations.Get<IVerifyOperation>(OperationKind.Verify, s.Token.LoginEpoch);
+            int n = DecryptUpdate(session, part, output, sizeQuery);
+            if (!sizeQuery) verifier.Update(output[..n]);
+            return n;
+        }
+    }
+
+    // --- Key management ------------------------------------------------------------------------
+
+    public ulong GenerateKey(ulong session, Mechanism mechanism, Template template)
+    {
+        var s = _sessions.Get(session);
+        var generator = _mechanisms.Get<IKeyGenMechanism>(mechanism.Type);
+        return s.Token.AddGenerated(s.Handle, s.State, ctx => [generator.Generate(mechanism, template, ctx)])[0];
+    }
+
+    public (ulong PublicKey, ulong PrivateKey) GenerateKeyPair(ulong session, Mechanism mechanism, Template publicTemplate, Template privateTemplate)
+    {
+        var s = _sessions.Get(session);
+        var generator = _mechanisms.Get<IKeyPairGenMechanism>(mechanism.Type);
+        var handles = s.Token.AddGenerated(s.Handle, s.State, ctx =>
+        {
+            var (pub, priv) = generator.Generate(mechanism, publicTemplate, privateTemplate, ctx);
+            return [pub, priv];
+        });
+        return (handles[0], handles[1]);
+    }
+
+    public int WrapKey(ulong session, Mechanism mechanism, ulong wrappingKey, ulong key, Span<byte> output, bool sizeQuery)
+    {
+        var s = _sessions.Get(session);
+        var wrapper = _mechanisms.Get<IWrapMechanism>(mechanism.Type);
+        var wrapping = s.Token.KeyForUse(wrappingKey, s.State, CKR.CKR_WRAPPING_KEY_HANDLE_INVALID);
+        KeyUsage.Check(wrapping, CKA.CKA_WRAP, mechanism.Type);
+        var target = s.Token.KeyForUse(key, s.State);
+        int required = wrapper.WrappedLength(mechanism, wrapping, target);
+        if (sizeQuery) return required;
+        if (output.Length < required) throw new BufferTooSmallException(required);
+        return wrapper.Wrap(mechanism, wrapping, target, output);
+    }
+
+    public ulong UnwrapKey(ulong session, Mechanism mechanism, ulong unwrappingKey, ReadOnlySpan<byte> wrappedKey, Template template)
+    {
+        var s = _sessions.Get(session);
+        var wrapper = _mechanisms.Get<IWrapMechanism>(mechanism.Type);
+        var unwrapping = s.Token.KeyForUse(unwrappingKey, s.State, CKR.CKR_UNWRAPPING_KEY_HANDLE_INVALID);
+        KeyUsage.Check(unwrapping, CKA.CKA_UNWRAP, mechanism.Type);
+        var wrapped = wrappedKey.ToArray();
+        return s.Token.AddGenerated(s.Handle, s.State, ctx => [wrapper.Unwrap(mechanism, unwrapping, wrapped, template, ctx)])[0];
+    }
+
+    public ulong DeriveKey(ulong session, Mechanism mechanism, ulong baseKey, Template template)
+    {
+        var s = _sessions.Get(session);
+        var deriver = _mechanisms.Get<IDeriveMechanism>(mechanism.Type);
+        var key = s.Token.KeyForUse(baseKey, s.State);
+        KeyUsage.Check(key, CKA.CKA_DERIVE, mechanism.Type);
+        return s.Token.AddGenerated(s.Handle, s.State, ctx => [deriver.Derive(mechanism, key, template, ctx)])[0];
+    }
+
+    // --- The shared shape of the calls above ---------------------------------------------------
+
+    private void StartKeyed<TOp>(ulong session, OperationKind kind, Mechanism mechanism, ulong key, CKA usage,
+        Func<MechanismRegistry, HsmObject, Mechanism, TOp> create) where TOp : IOperation
+    {
+        var s = _sessions.Get(session);
+        lock (s.Sync)
+        {
+            CkrException.ThrowIf(s.Operations.IsActive(kind), CKR.CKR_OPERATION_ACTIVE);
+            _mechanisms.Get<IMechanism>(mechanism.Type);
+            var obj = s.Token.KeyForUse(key, s.State);
+            KeyUsage.Check(obj, usage, mechanism.Type);
+            s.Operations.Start(kind, create(_mechanisms, obj, mechanism), s.Token.LoginEpoch);
+        }
+    }
+
+    private int Produce<TOp>(ulong session, OperationKind kind, ReadOnlySpan<byte> input, Span<byte> output, bool sizeQuery, bool ends,
+        Func<TOp, int, int> requiredLength, ProduceStep<TOp> step) where TOp : class, IOperation
+    {
+        var s = _sessions.Get(session);
+        lock (s.Sync)
+            return s.Operations.Produce(kind, s.Token.LoginEpoch, input, output, sizeQuery, ends, requiredLength, step);
+    }
+
+    private void Consume<TOp>(ulong session, OperationKind kind, ReadOnlySpan<byte> input, bool ends, ConsumeStep<TOp> step)
+        where TOp : class, IOperation
+    {
+        var s = _sessions.Get(session);
+        lock (s.Sync)
+            s.Operations.Consume(kind, s.Token.LoginEpoch, input, ends, step);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using CloudHsm.Core.Backend;
+using CloudHsm.Core.Errors;
+using CloudHsm.Pkcs11.Abi;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Digests;
+
+namespace CloudHsm.Core.Mechanisms.Digest;
+
+/// <summary>CKM_SHA_1 … CKM_SHA512 and SHA-3 where the platform has it (PKCS#11 §6.20-6.23), on IncrementalHash.</summary>
+internal sealed class DigestMechanism(HashAlgorithmName algorithm, int length) : IDigestMechanism
+{
+    public MechanismInfo Info { get; } = new(0, 0, CKF.CKF_DIGEST);
+
+    public IDigestOperation CreateDigest(Mechanism mechanism)
+    {
+        CkrException.ThrowIf(mechanism.Parameter is not null, CKR.CKR_MECHANISM_PARAM_INVALID, "digests take no parameter");
+        return new DigestOperation(IncrementalHash.CreateHash(algorithm), length);
+    }
+
+    private sealed class DigestOperation(IncrementalHash hash, int length) : IDigestOperation
+    {
+        public int DigestLength => length;
+
+        public bool UsesPrivateObject => false;
+
+        public void Update(ReadOnlySpan<byte> part) => hash.AppendData(part);
+
+        public int Final(Span<byte> output) => hash.GetHashAndReset(output);
+
+        public void Dispose() => hash.Dispose();
+    }
+}
+
+/// <summary>CKM_SHA224: .NET has no SHA-224 (DESIGN.md fact 4), so BouncyCastle computes it.</summary>
+internal sealed class BouncyCastleDigestMechanism(Func<IDigest> create) : IDigestMechanism
+{
+    public MechanismInfo Info { get; } = new(0, 0, CKF.CKF_DIGEST);
+
+    public IDigestOperation CreateDigest(Mechanism mechanism)
+    {
+        CkrException.ThrowIf(mechanism.Parameter is not null, CKR.CKR_MECHANISM_PARAM_INVALID, "digests take no parameter");
+        return new DigestOperation(create());
+    }
+
+    private sealed class DigestOperation(IDigest digest) : IDigestOperation
+    {
+        public int DigestLength => digest.GetDigestSize();
+
+        public bool UsesPrivateObject => false;
+
+        public void Update(ReadOnlySpan<byte> part) => digest.BlockUpdate(part);
+
+        public int Final(Span<byte> output) => digest.DoFinal(output);
+
+        public void Dispose() => digest.Reset();
+    }
+}
+
+internal static class DigestMechanisms
+{
+    public static void Register(MechanismRegistry registry)
+    {
+        registry.Add(CKM.CKM_SHA_1, new DigestMechanism(HashAlgorithmName.SHA1, 20));
+        registry.Add(CKM.CKM_SHA224, new BouncyCastleDigestMechanism(() => new Sha224Digest()));
+        registry.Add(CKM.CKM_SHA256, new DigestMechanism(HashAlgorithmName.SHA256, 32));
+        registry.Add(CKM.CKM_SHA384, new DigestMechanism(HashAlgorithmName.SHA384, 48));
+        registry.Add(CKM.CKM_SHA512, new DigestMechanism(HashAlgorithmName.SHA512, 64));
+        if (SHA3_256.IsSupported)
+        {
+            registry.Add(CKM.CKM_SHA3_256, new DigestMechanism(HashAlgorithmName.SHA3_256, 32));
+            registry.Add(CKM.CKM_SHA3_384, new DigestMechanism(HashAlgorithmName.SHA3_384, 48));
+            registry.Add(CKM.CKM_SHA3_512, new DigestMechanism(HashAlgorithmName.SHA3_512, 64));
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System.Text;
+using CloudHsm.Core.Attributes;
+using CloudHsm.Core.Errors;
+using CloudHsm.Core.Objects.Tables;
+using CloudHsm.Pkcs11.Abi;
+
+namespace CloudHsm.Core.Objects;
+
+/// <summary>
+/// One token or session object: an immutable snapshot of its attributes (width-neutral values, see
+/// <see cref="AttributeKind"/>). A change makes a new instance with the same <see cref="Uid"/>
+/// (<see cref="ObjectEngine.SetAttributes"/>), so a reader holding an instance always sees one
+/// consistent version. Only <see cref="ObjectEngine"/> makes new objects; the store brings stored ones
+/// back with <see cref="FromStored"/>.
+/// </summary>
+/// <remarks>
+/// The values are the object's own copies, shared by every reader of this snapshot: read them, never
+/// write to them (the map is read-only, arrays cannot be). Secret values are not zeroed
+/// when an instance is dropped: snapshots are shared by concurrent readers, so no reader can know it
+/// holds the last reference. The store keeps them sealed at rest (<see cref="ObjectEngine.IsSecret"/>).
+/// </remarks>
+public sealed class HsmObject
+{
+    private readonly Dictionary<CKA, byte[]> _attributes;
+
+    /// <param name="attributes">Owned by the new instance from now on; CKA_UNIQUE_ID is set from
+    /// <paramref name="uid"/> whatever the map holds.</param>
+    internal HsmObject(Guid uid, ObjectSchema schema, IReadOnlyDictionary<CKA, byte[]> attributes)
+    {
+        Uid = uid;
+        Schema = schema;
+        _attributes = new Dictionary<CKA, byte[]>(attributes)
+        {
+            [CKA.CKA_UNIQUE_ID] = Encoding.ASCII.GetBytes(UniqueId),
+        };
+        IsToken = GetBool(CKA.CKA_TOKEN, whenAbsent: false);
+        IsPrivate = GetBool(CKA.CKA_PRIVATE, whenAbsent: true);
+        IsModifiable = GetBool(CKA.CKA_MODIFIABLE, whenAbsent: true);
+        IsCopyable = GetBool(CKA.CKA_COPYABLE, whenAbsent: true);
+        IsDestroyable = GetBool(CKA.CKA_DESTROYABLE, whenAbsent: true);
+    }
+
+    /// <summary>The object's identity for its whole life; the store's key and the AAD of its sealed values.</summary>
+    public Guid Uid { get; }
+
+    /// <summary>CKA_UNIQUE_ID: the <see cref="Uid"/> as lowercase text with hyphens.</summary>
+    public string UniqueId => Uid.ToString("D");
+
+    public CKO Class => Schema.Class;
+
+    /// <summary>CKA_KEY_TYPE for keys, otherwise null.</summary>
+    public CKK? KeyType => ObjectSchemas.SubTypeAttribute(Class) == CKA.CKA_KEY_TYPE ? (CKK)Schema.SubType!.Value : null;
+
+    public bool IsToken { get; }
+
+    public bool IsPrivate { get; }
+
+    public bool IsModifiable { get; }
+
+    public bool IsCopyable { get; }
+
+    public bool IsDestroyable { get; }
+
+    /// <summary>The attribute table of the object's type.</summary>
+    internal ObjectSchema Schema { get; }
+
+    /// <summary>Every attribute the object holds, CKA_UNIQUE_ID included, secrets too: for the core's
+    /// own use (mechanisms, the store). What a caller may see goes through <see cref="ObjectEngine.Read"/>.</summary>
+    public IReadOnlyDictionary<CKA, byte[]> Attributes => _attributes;
+
+    public bool Has(CKA type) => _attributes.ContainsKey(type);
+
+    public bool TryGetValue(CKA type, out ReadOnlyMemory<byte> value)
+    {
+        bool found = _attributes.TryGetValue(type, out var bytes);
+        value = bytes;
+        return found;
+    }
+
+    /// <summary>The value, or empty when the object does not hold the attribute.</summary>
+    public ReadOnlyMemory<byte> GetValue(CKA type) => _attributes.TryGetValue(type, out var bytes) ? bytes : ReadOnlyMemory<byte>.Empty;
+
+    public bool GetBool(CKA type, bool whenAbsent = false) =>
+        _attributes.TryGetValue(type, out var bytes) ? bytes is [1] : whenAbsent;
+
+    /// <summary>The CK_ULONG value, or null when absent or not 8 bytes.</summary>
+    public ulong? GetULong(CKA type) =>
+        _attributes.TryGetValue(type, out var bytes) && bytes.Length == 8 ? AttributeValues.ToULong(type, bytes) : null;
+
+    /// <summary>The next version of this object: same <see cref="Uid"/>, new attributes.</summary>
+    internal HsmObject WithAttributes(IReadOnlyDictionary<CKA, byte[]> attributes) => new(Uid, Schema, attributes);
+
+    /// <summary>
+    /// Brings back an object the store holds (its plain and unsealed attributes together). The values
+    /// are copied. A record whose class or key type the token does not know means a damaged or foreign
+    /// store: CKR_DEVICE_ERROR.
+    /// </summary>
+    public static HsmObject FromStored(Guid uid, IEnumerable<KeyValuePair<CKA, byte[]>> attributes)
+    {
+        var map = attributes.ToDictionary(a => a.Key, a => (byte[])a.Value.Clone());
+        try
+        {
+            return new HsmObject(uid, ObjectSchemas.Resolve(map), map);
+        }
+        catch (CkrException e)
+        {
+            throw new CkrException(CKR.CKR_DEVICE_ERROR, $"stored object {uid} is not of a type this token knows", e);
+        }
+    }
+
+    public override string ToString() => $"{Schema.Name} {UniqueId}";
+}

@@ -1,0 +1,187 @@
+using CloudHsm.Core.Errors;
+using CloudHsm.Core.Storage.Sealing;
+using CloudHsm.Pkcs11.Abi;
+
+namespace CloudHsm.Core.Storage;
+
+/// <summary>
+/// Tokens in memory, for tests: behaves like the SQLite directory (the same behavioural tests run
+/// against both) without files. Every <see cref="Open"/> returns a new store over the same shared
+/// token, as a second process opening the same database would; records are copied in and out, so a
+/// caller zeroing or changing an array never changes what is stored.
+/// </summary>
+public sealed class InMemoryTokenDirectory : ITokenDirectory
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, SharedToken> _tokens = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<string> ListSerials()
+    {
+        lock (_gate)
+        {
+            var serials = _tokens.Keys.ToList();
+            serials.Sort(StringComparer.Ordinal);
+            return serials;
+        }
+    }
+
+    public ITokenStore Open(string serial)
+    {
+        CheckSerial(serial);
+        lock (_gate)
+        {
+            if (!_tokens.TryGetValue(serial, out var token))
+                throw new CkrException(CKR.CKR_TOKEN_NOT_PRESENT, "no token with this serial");
+            return new Store(serial, token);
+        }
+    }
+
+    public ITokenStore Create(TokenRecord token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        CheckSerial(token.Serial);
+        lock (_gate)
+        {
+            if (_tokens.ContainsKey(token.Serial))
+                throw new CkrException(CKR.CKR_DEVICE_ERROR, "a token with this serial exists");
+            var shared = new SharedToken(Copy(token));
+            _tokens.Add(token.Serial, shared);
+            return new Store(token.Serial, shared);
+        }
+    }
+
+    private static void CheckSerial(string serial)
+    {
+        if (!StorageScheme.IsValidSerial(serial))
+            throw new ArgumentException("a serial is 1 to 16 characters from [0-9A-Za-z_-]", nameof(serial));
+    }
+
+    private static TokenRecord Copy(TokenRecord r) => r with
+    {
+        Label = (byte[])r.Label.Clone(),
+        SoPin = Copy(r.SoPin),
+        UserPin = r.UserPin is null ? null : Copy(r.UserPin),
+    };
+
+    private static PinRecord Copy(PinRecord p) =>
+        new((byte[])p.Salt.Clone(), p.Iterations, (byte[])p.Verifier.Clone(), (byte[])p.WrappedTokenKey.Clone());
+
+    private static ObjectRecord Copy(ObjectRecord o) =>
+        new(o.Uid, o.IsPrivate, (byte[])o.PlainAttributes.Clone(), (byte[])o.SealedAttributes.Clone());
+
+    /// <summary>One token's state, shared by every store opened on it. <see cref="Commits"/> counts the
+    /// committed changes, so a store can tell its own from those of others (PRAGMA data_version's rule).</summary>
+    private sealed class SharedToken(TokenRecord token)
+    {
+        public Lock Gate { get; } = new();
+        public TokenRecord Token { get; set; } = token;
+        public Dictionary<Guid, ObjectRecord> Objects { get; } = [];
+        public long Commits { get; set; }
+    }
+
+    private sealed class Store(string serial, SharedToken shared) : ITokenStore
+    {
+        private long _ownCommits;
+        private bool _disposed;
+
+        public string Serial { get; } = serial;
+
+        public long ChangeStamp
+        {
+            get
+            {
+                lock (shared.Gate)
+                {
+                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    return shared.Commits - _ownCommits;
+                }
+            }
+        }
+
+        public TokenRecord LoadToken()
+        {
+            lock (shared.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return Copy(shared.Token);
+            }
+        }
+
+        public TokenRecord UpdateToken(Func<TokenRecord, TokenRecord> change)
+        {
+            ArgumentNullException.ThrowIfNull(change);
+            lock (shared.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                var next = change(Copy(shared.Token));
+                CheckRecord(next);
+                shared.Token = Copy(next);
+                Committed();
+                return Copy(next);
+            }
+        }
+
+        public void Reinitialize(TokenRecord token)
+        {
+            CheckRecord(token);
+            lock (shared.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                shared.Objects.Clear();
+                shared.Token = Copy(token);
+                Committed();
+            }
+        }
+
+        public IReadOnlyList<ObjectRecord> LoadObjects()
+        {
+            lock (shared.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return shared.Objects.Values.Select(Copy).ToList();
+            }
+        }
+
+        public void PutObject(ObjectRecord record)
+        {
+            ArgumentNullException.ThrowIfNull(record);
+            ArgumentNullException.ThrowIfNull(record.PlainAttributes, nameof(record));
+            ArgumentNullException.ThrowIfNull(record.SealedAttributes, nameof(record));
+            lock (shared.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                shared.Objects[record.Uid] = Copy(record);
+                Committed();
+            }
+        }
+
+        public bool DeleteObject(Guid uid)
+        {
+            lock (shared.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (!shared.Objects.Remove(uid)) return false;
+                Committed();
+                return true;
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (shared.Gate) _disposed = true;
+        }
+
+        private void Committed()
+        {
+            shared.Commits++;
+            _ownCommits++;
+        }
+
+        private void CheckRecord(TokenRecord token)
+        {
+            ArgumentNullException.ThrowIfNull(token);
+            if (!string.Equals(token.Serial, Serial, StringComparison.Ordinal))
+                throw new ArgumentException("a token's serial cannot change", nameof(token));
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using CloudHsm.Core.Attributes;
+using CloudHsm.Core.Backend;
+using CloudHsm.Core.Errors;
+using CloudHsm.Core.Objects;
+using CloudHsm.Core.Sessions;
+using CloudHsm.Core.Storage;
+using CloudHsm.Core.Storage.Sealing;
+using CloudHsm.Pkcs11.Abi;
+
+namespace CloudHsm.Core.Tokens;
+
+/// <summary>
+/// The token's objects in this process: token objects cached from the store (reloaded when another
+/// process commits a change), session objects in memory, and one handle per object for the life of
+/// the process. Visibility and write access follow <see cref="AccessRules"/>.
+/// </summary>
+internal sealed partial class Token
+{
+    private readonly ConcurrentDictionary<ulong, ObjectEntry> _objects = new();
+    private readonly Dictionary<Guid, ulong> _handleOfUid = [];
+    private long _seenChangeStamp = long.MinValue;
+
+    private ObjectContext Context => new(IsSecurityOfficer: _loggedIn == CKU.CKU_SO);
+
+    /// <summary>Reloads token objects if another process changed the store since we last looked.</summary>
+    private void RefreshLocked()
+    {
+        if (_store.ChangeStamp != _seenChangeStamp) ReloadObjects();
+    }
+
+    /// <summary>Rebuilds the token objects from the store, opening sealed parts when the token key is known.
+    /// Handles stay bound to their UIDs, so an object keeps its handle across reloads and logins.</summary>
+    private void ReloadObjects()
+    {
+        _seenChangeStamp = _store.ChangeStamp;
+        var present = new HashSet<ulong>();
+        foreach (var record in _store.LoadObjects())
+        {
+            if (record.IsPrivate && _tokenKey is null) continue;
+            var opened = ObjectSealer.Open(record, _tokenKey);
+            var obj = HsmObject.FromStored(record.Uid, opened.Attributes);
+            ulong handle = HandleOf(record.Uid);
+            _objects[handle] = new ObjectEntry(handle, obj, 0, opened.SealedPartPending);
+            present.Add(handle);
+        }
+        foreach (var (handle, entry) in _objects)
+            if (entry.OwnerSession == 0 && !present.Contains(handle))
+                _objects.TryRemove(handle, out _);
+    }
+
+    private void DropAllObjects()
+    {
+        _objects.Clear();
+        _handleOfUid.Clear();
+        _seenChangeStamp = long.MinValue;
+    }
+
+    private ulong HandleOf(Guid uid)
+    {
+        if (!_handleOfUid.TryGetValue(uid, out ulong handle))
+            _handleOfUid[uid] = handle = HandleAllocator.NextObject();
+        return handle;
+    }
+
+    /// <summary>The visible object under <paramref name="handle"/>; <paramref name="invalid"/> otherwise
+    /// (CKR_OBJECT_HANDLE_INVALID for object functions, CKR_KEY_HANDLE_INVALID for key uses).</summary>
+    private ObjectEntry Visible(ulong handle, CKS state, CKR invalid)
+    {
+        if (_objects.TryGetValue(handle, out var entry) && AccessRules.CanRead(state, entry.Object.IsPrivate))
+            return entry;
+        throw new CkrException(invalid, $"no object {handle}");
+    }
+
+    /// <summary>A key for an operation. Lock-free: the hot path takes only its session's lock; a change
+    /// another process made to the key is seen at the next object call that refreshes.</summary>
+    public HsmObject KeyForUse(ulong handle, CKS state, CKR invalid = CKR.CKR_KEY_HANDLE_INVALID)
+    {
+        var entry = Visible(handle, state, invalid);
+        CkrException.ThrowIf(entry.SecretPending, CKR.CKR_USER_NOT_LOGGED_IN, "the key material needs a login to open");
+        return entry.Object;
+    }
+
+    public ulong CreateObject(ulong session, CKS state, Template template)
+    {
+        lock (Sync)
+        {
+            var obj = ObjectEngine.Create(template, Context);
+            return Add(session, state, obj);
+        }
+    }
+
+    public ulong CopyObject(ulong session, CKS state, ulong handle, Template template)
+    {
+        lock (Sync)
+        {
+            RefreshLocked();
+            var source = Visible(handle, state, CKR.CKR_OBJECT_HANDLE_INVALID);
+            CkrException.ThrowIf(source.SecretPending, CKR.CKR_USER_NOT_LOGGED_IN, "the key material needs a login to open");
+            var copy = ObjectEngine.Copy(source.Object, template, Context);
+            return Add(session, state, copy);
+        }
+    }
+
+    /// <summary>Stores what a key generation, unwrap or derivation made: all objects or none.</summary>
+    public ulong[] AddGenerated(ulong session, CKS state, Func<ObjectContext, HsmObject[]> make)
+    {
+        lock (Sync)
+        {
+            var objects = make(Context);
+            foreach (var obj in objects)
+                AccessRules.CheckWrite(state, obj.IsToken, obj.IsPrivate);
+            var added = new List<ulong>();
+            try
+            {
+                foreach (var obj in objects)
+                    added.Add(Add(session, state, obj));
+                return [.. added];
+            }
+            catch
+            {
+                foreach (ulong handle in added)
+                    if (_objects.TryRemove(handle, out var entry) && entry.Object.IsToken)
+                        _store.DeleteObject(entry.Object.Uid);
+                throw;
+            }
+        }
+    }
+
+    private ulong Add(ulong session, CKS state, HsmObject obj)
+    {
+        AccessRules.CheckWrite(state, obj.IsToken, obj.IsPrivate);
+        if (obj.IsToken) Persist(obj);
+        ulong handle = HandleOf(obj.Uid);
+        _objects[handle] = new ObjectEntry(handle, obj, obj.IsToken ? 0 : session, false);
+        return handle;
+    }
+
+    public void DestroyObject(CKS state, ulong handle)
+    {
+        lock (Sync)
+        {
+            RefreshLocked();
+            var entry = Visible(handle, state, CKR.CKR_OBJECT_HANDLE_INVALID);
+            AccessRules.CheckWrite(state, entry.Object.IsToken, entry.Object.IsPrivate);
+            CkrException.ThrowIf(!entry.Object.IsDestroyable, CKR.CKR_ACTION_PROHIBITED, "CKA_DESTROYABLE is false");
+            if (entry.Object.IsToken) _store.DeleteObject(entry.Object.Uid);
+            _objects.TryRemove(handle, out _);
+        }
+    }
+
+    public void SetAttributeValue(CKS state, ulong handle, Template template)
+    {
+        lock (Sync)
+        {
+            RefreshLocked();
+            var entry = Visible(handle, state, CKR.CKR_OBJECT_HANDLE_INVALID);
+            AccessRules.CheckWrite(state, entry.Object.IsToken, entry.Object.IsPrivate);
+            CkrException.ThrowIf(entry.SecretPending, CKR.CKR_USER_NOT_LOGGED_IN, "the key material needs a login to open");
+            var changed = ObjectEngine.SetAttributes(entry.Object, template, Context);
+            if (changed.IsToken) Persist(changed);
+            entry.Object = changed;
+        }
+    }
+
+    public ulong GetObjectSize(CKS state, ulong handle)
+    {
+        lock (Sync)
+        {
+            RefreshLocked();
+            return ObjectEngine.Size(Visible(handle, state, CKR.CKR_OBJECT_HANDLE_INVALID).Object);
+        }
+    }
+
+    public AttributeRead[] GetAttributeValue(CKS state, ulong handle, IReadOnlyList<CKA> types)
+    {
+        ObjectEntry entry;
+        lock (Sync)
+        {
+            RefreshLocked();
+            entry = Visible(handle, state, CKR.CKR_OBJECT_HANDLE_INVALID);
+        }
+        var obj = entry.Object;
+        var result = new AttributeRead[types.Count];
+        for (int i = 0; i < types.Count; i++)
+        {
+            result[i] = entry.SecretPending && ObjectEngine.IsSecret(obj, types[i])
+                ? new AttributeRead(types[i], AttributeReadStatus.Sensitive, null)
+                : ObjectEngine.Read(obj, types[i]);
+        }
+        return result;
+    }
+
+    /// <summary>The handles of the visible objects matching <paramref name="template"/>, in handle order.</summary>
+    public ulong[] Find(CKS state, Template template)
+    {
+        lock (Sync)
+        {
+            RefreshLocked();
+        }
+        return [.. _objects.Values
+            .Where(e => AccessRules.CanRead(state, e.Object.IsPrivate) && ObjectEngine.Matches(e.Object, template))
+            .Select(e => e.Handle)
+            .Order()];
+    }
+
+    /// <summary>A session closed: its session objects go with it.</summary>
+    public void DropSessionObjects(ulong session)
+    {
+        lock (Sync)
+        {
+            foreach (var (handle, entry) in _objects)
+                if (entry.OwnerSession == session) _objects.TryRemove(handle, out _);
+        }
+    }
+
+    private void Persist(HsmObject obj)
+    {
+        bool hasSecret = obj.Attributes.Keys.Any(type => ObjectEngine.IsSecret(obj, type));
+        CkrException.ThrowIf((hasSecret || obj.IsPrivate) && _tokenKey is null, CKR.CKR_USER_NOT_LOGGED_IN,
+            "storing key material needs the token key, which a login opens");
+        _store.PutObject(ObjectSealer.Seal(obj.Uid, obj.IsPrivate, obj.Attributes, type => ObjectEngine.IsSecret(obj, type), _tokenKey));
+    }
+}

@@ -1,0 +1,161 @@
+using CloudHsm.Core.Errors;
+using CloudHsm.Core.Storage;
+using CloudHsm.Pkcs11.Abi;
+using Microsoft.Data.Sqlite;
+
+namespace CloudHsm.Storage.Sqlite;
+
+/// <summary>
+/// The database layout (docs/storage-encryption.md §6) and the mapping of <see cref="TokenRecord"/> to its
+/// one row, written out column by column: no reflection, so it survives NativeAOT trimming.
+/// </summary>
+internal static class TokenSchema
+{
+    /// <summary>Version of this layout, in <c>meta('schema')</c>. Independent of the at-rest scheme version.</summary>
+    public const long LayoutVersion = 1;
+
+    public const string DatabaseFileName = "token.sqlite";
+
+    public const string CreateTables = """
+        CREATE TABLE meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        CREATE TABLE token(
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            schema_version INTEGER NOT NULL,
+            serial TEXT NOT NULL,
+            label BLOB NOT NULL,
+            so_salt BLOB NOT NULL,
+            so_iterations INTEGER NOT NULL,
+            so_verifier BLOB NOT NULL,
+            so_wrapped_key BLOB NOT NULL,
+            user_salt BLOB,
+            user_iterations INTEGER,
+            user_verifier BLOB,
+            user_wrapped_key BLOB,
+            so_failed_logins INTEGER NOT NULL,
+            user_failed_logins INTEGER NOT NULL);
+        CREATE TABLE objects(uid BLOB PRIMARY KEY, is_private INTEGER NOT NULL, plain BLOB NOT NULL, sealed BLOB NOT NULL);
+        """;
+
+    public const string InsertMeta = "INSERT INTO meta(name, value) VALUES ('schema', 1)";
+
+    public const string SelectLayoutVersion = "SELECT value FROM meta WHERE name = 'schema'";
+
+    private const string Columns = "schema_version, serial, label, so_salt, so_iterations, so_verifier, so_wrapped_key, "
+        + "user_salt, user_iterations, user_verifier, user_wrapped_key, so_failed_logins, user_failed_logins";
+
+    public const string SelectToken = "SELECT " + Columns + " FROM token WHERE id = 1";
+
+    public const string InsertToken = "INSERT INTO token(id, " + Columns + ") VALUES (1, $schema_version, $serial, $label, "
+        + "$so_salt, $so_iterations, $so_verifier, $so_wrapped_key, $user_salt, $user_iterations, $user_verifier, "
+        + "$user_wrapped_key, $so_failed_logins, $user_failed_logins)";
+
+    public const string UpdateToken = """
+        UPDATE token SET schema_version = $schema_version, serial = $serial, label = $label,
+            so_salt = $so_salt, so_iterations = $so_iterations, so_verifier = $so_verifier, so_wrapped_key = $so_wrapped_key,
+            user_salt = $user_salt, user_iterations = $user_iterations, user_verifier = $user_verifier,
+            user_wrapped_key = $user_wrapped_key, so_failed_logins = $so_failed_logins, user_failed_logins = $user_failed_logins
+        WHERE id = 1
+        """;
+
+    public const string SelectObjects = "SELECT uid, is_private, plain, sealed FROM objects ORDER BY rowid";
+
+    public const string UpsertObject = """
+        INSERT INTO objects(uid, is_private, plain, sealed) VALUES ($uid, $is_private, $plain, $sealed)
+        ON CONFLICT(uid) DO UPDATE SET is_private = excluded.is_private, plain = excluded.plain, sealed = excluded.sealed
+        """;
+
+    public const string DeleteObject = "DELETE FROM objects WHERE uid = $uid";
+
+    public const string DeleteAllObjects = "DELETE FROM objects";
+
+    public static void AddTokenParameters(SqliteCommand command)
+    {
+        var p = command.Parameters;
+        p.Add("$schema_version", SqliteType.Integer);
+        p.Add("$serial", SqliteType.Text);
+        p.Add("$label", SqliteType.Blob);
+        p.Add("$so_salt", SqliteType.Blob);
+        p.Add("$so_iterations", SqliteType.Integer);
+        p.Add("$so_verifier", SqliteType.Blob);
+        p.Add("$so_wrapped_key", SqliteType.Blob);
+        p.Add("$user_salt", SqliteType.Blob);
+        p.Add("$user_iterations", SqliteType.Integer);
+        p.Add("$user_verifier", SqliteType.Blob);
+        p.Add("$user_wrapped_key", SqliteType.Blob);
+        p.Add("$so_failed_logins", SqliteType.Integer);
+        p.Add("$user_failed_logins", SqliteType.Integer);
+    }
+
+    public static void SetTokenParameters(SqliteCommand command, TokenRecord token)
+    {
+        var p = command.Parameters;
+        p["$schema_version"].Value = (long)token.SchemaVersion;
+        p["$serial"].Value = token.Serial;
+        p["$label"].Value = token.Label;
+        p["$so_salt"].Value = token.SoPin.Salt;
+        p["$so_iterations"].Value = (long)token.SoPin.Iterations;
+        p["$so_verifier"].Value = token.SoPin.Verifier;
+        p["$so_wrapped_key"].Value = token.SoPin.WrappedTokenKey;
+        var user = token.UserPin;
+        p["$user_salt"].Value = user is null ? DBNull.Value : user.Salt;
+        p["$user_iterations"].Value = user is null ? DBNull.Value : (long)user.Iterations;
+        p["$user_verifier"].Value = user is null ? DBNull.Value : user.Verifier;
+        p["$user_wrapped_key"].Value = user is null ? DBNull.Value : user.WrappedTokenKey;
+        p["$so_failed_logins"].Value = (long)token.SoFailedLogins;
+        p["$user_failed_logins"].Value = (long)token.UserFailedLogins;
+    }
+
+    /// <summary>Reads the row selected by <see cref="SelectToken"/>; an inconsistent row is CKR_DEVICE_ERROR.</summary>
+    public static TokenRecord ReadToken(SqliteDataReader r)
+    {
+        PinRecord? user = null;
+        bool[] userNull = [r.IsDBNull(7), r.IsDBNull(8), r.IsDBNull(9), r.IsDBNull(10)];
+        if (!userNull.All(n => n))
+        {
+            CkrException.ThrowIf(userNull.Any(n => n), CKR.CKR_DEVICE_ERROR, "token row: user PIN partly missing");
+            user = new PinRecord(Blob(r, 7), Int(r, 8), Blob(r, 9), Blob(r, 10));
+        }
+        return new TokenRecord
+        {
+            SchemaVersion = Int(r, 0),
+            Serial = r.GetString(1),
+            Label = Blob(r, 2),
+            SoPin = new PinRecord(Blob(r, 3), Int(r, 4), Blob(r, 5), Blob(r, 6)),
+            UserPin = user,
+            SoFailedLogins = Int(r, 11),
+            UserFailedLogins = Int(r, 12),
+        };
+    }
+
+    public static void ValidateToken(TokenRecord token, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(token, paramName);
+        ArgumentNullException.ThrowIfNull(token.Serial, paramName);
+        ArgumentNullException.ThrowIfNull(token.Label, paramName);
+        ValidatePin(token.SoPin, paramName);
+        if (token.UserPin is not null) ValidatePin(token.UserPin, paramName);
+    }
+
+    private static void ValidatePin(PinRecord? pin, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(pin, paramName);
+        ArgumentNullException.ThrowIfNull(pin.Salt, paramName);
+        ArgumentNullException.ThrowIfNull(pin.Verifier, paramName);
+        ArgumentNullException.ThrowIfNull(pin.WrappedTokenKey, paramName);
+    }
+
+    /// <summary>A BLOB column; a zero-length blob is an empty array, a NULL or a value of another type is an error.</summary>
+    public static byte[] Blob(SqliteDataReader r, int ordinal)
+    {
+        CkrException.ThrowIf(r.IsDBNull(ordinal), CKR.CKR_DEVICE_ERROR, "token database: unexpected NULL");
+        return r.GetFieldValue<byte[]>(ordinal);
+    }
+
+    public static int Int(SqliteDataReader r, int ordinal)
+    {
+        CkrException.ThrowIf(r.IsDBNull(ordinal), CKR.CKR_DEVICE_ERROR, "token database: unexpected NULL");
+        long value = r.GetInt64(ordinal);
+        CkrException.ThrowIf(value is < int.MinValue or > int.MaxValue, CKR.CKR_DEVICE_ERROR, "token database: integer out of range");
+        return (int)value;
+    }
+}
