@@ -1,5 +1,6 @@
 using System.Globalization;
 using Net.Pkcs11Interop.Common;
+using SpecName = CloudHsm.Pkcs11.Abi;
 
 namespace CloudHsm.Cli.Pkcs11;
 
@@ -67,16 +68,27 @@ internal static class Names
         return names.Count == 0 ? "none" : string.Join(", ", names);
     }
 
-    public static string Ckr(CKR rv) => Enum.IsDefined(rv) ? rv.ToString() : Hex((ulong)rv);
+    // Names come from the project's generated enums (PKCS#11 3.x and the CloudHSM vendor codes);
+    // a code that none of them knows is printed in hex.
+    public static string Ckr(CKR rv) => Name<SpecName.CKR>((ulong)rv);
 
-    public static string Mechanism(CKM mechanism) =>
-        Enum.IsDefined(mechanism) ? mechanism.ToString() : $"{Hex((ulong)mechanism)}";
+    public static string Mechanism(CKM mechanism) => Name<SpecName.CKM>((ulong)mechanism);
 
-    public static string ObjectClass(ulong value) =>
-        value <= uint.MaxValue && Enum.IsDefined((CKO)value) ? ((CKO)value).ToString() : Hex(value);
+    public static string ObjectClass(ulong value) => Name<SpecName.CKO>(value);
 
-    public static string KeyType(ulong value) =>
-        value <= uint.MaxValue && Enum.IsDefined((CKK)value) ? ((CKK)value).ToString() : Hex(value);
+    public static string KeyType(ulong value) => Name<SpecName.CKK>(value);
+
+    private static string Name<TEnum>(ulong value)
+        where TEnum : struct, Enum
+    {
+        if (value <= uint.MaxValue)
+        {
+            var code = (TEnum)Enum.ToObject(typeof(TEnum), (uint)value);
+            if (Enum.IsDefined(code))
+                return code.ToString();
+        }
+        return Hex(value);
+    }
 
     public static string Hex(ulong value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
 

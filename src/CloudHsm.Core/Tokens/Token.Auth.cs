@@ -13,12 +13,21 @@ internal sealed partial class Token
 {
     public const int SchemaVersion = 1;
 
-    private CKU? _loggedIn;
+    private const int NobodyLoggedIn = -1;
+
+    /// <summary>The CKU of whoever is logged in, or <see cref="NobodyLoggedIn"/>. Volatile so that the hot
+    /// path reads the session state without taking <see cref="Sync"/>; written only under it.</summary>
+    private volatile int _loggedInRaw = NobodyLoggedIn;
+
+    /// <summary>Who is logged in to this token in this application, if anyone.</summary>
+    public CKU? LoggedIn
+    {
+        get => _loggedInRaw == NobodyLoggedIn ? null : (CKU)_loggedInRaw;
+        private set => _loggedInRaw = value is null ? NobodyLoggedIn : (int)value.Value;
+    }
     private byte[]? _tokenKey;
     private long _loginEpoch;
 
-    /// <summary>Who is logged in to this token in this application, if anyone.</summary>
-    public CKU? LoggedIn { get { lock (Sync) return _loggedIn; } }
 
     /// <summary>Changes at every logout, so operations started on private objects notice they are void.</summary>
     public long LoginEpoch => Interlocked.Read(ref _loginEpoch);
@@ -62,7 +71,7 @@ internal sealed partial class Token
             CryptographicOperations.ZeroMemory(oldKey);
             _store.Reinitialize(NewRecord(record.Serial, soPin, label, _config));
             ForgetTokenKey();
-            _loggedIn = null;
+            LoggedIn = null;
             DropAllObjects();
         }
     }
@@ -74,17 +83,17 @@ internal sealed partial class Token
             switch (userType)
             {
                 case CKU.CKU_SO:
-                    CkrException.ThrowIf(_loggedIn == CKU.CKU_SO, CKR.CKR_USER_ALREADY_LOGGED_IN);
-                    CkrException.ThrowIf(_loggedIn == CKU.CKU_USER, CKR.CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
+                    CkrException.ThrowIf(LoggedIn == CKU.CKU_SO, CKR.CKR_USER_ALREADY_LOGGED_IN);
+                    CkrException.ThrowIf(LoggedIn == CKU.CKU_USER, CKR.CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
                     CkrException.ThrowIf(readOnlySessionExists, CKR.CKR_SESSION_READ_ONLY_EXISTS, "the SO needs every session R/W");
                     break;
                 case CKU.CKU_USER:
-                    CkrException.ThrowIf(_loggedIn == CKU.CKU_USER, CKR.CKR_USER_ALREADY_LOGGED_IN);
-                    CkrException.ThrowIf(_loggedIn == CKU.CKU_SO, CKR.CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
+                    CkrException.ThrowIf(LoggedIn == CKU.CKU_USER, CKR.CKR_USER_ALREADY_LOGGED_IN);
+                    CkrException.ThrowIf(LoggedIn == CKU.CKU_SO, CKR.CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
                     break;
                 case CKU.CKU_CONTEXT_SPECIFIC:
                     // Re-authentication for a CKA_ALWAYS_AUTHENTICATE key: the user must be logged in already.
-                    CkrException.ThrowIf(_loggedIn != CKU.CKU_USER, CKR.CKR_USER_NOT_LOGGED_IN);
+                    CkrException.ThrowIf(LoggedIn != CKU.CKU_USER, CKR.CKR_USER_NOT_LOGGED_IN);
                     VerifyPin(CKU.CKU_USER, pin, _store.LoadToken(), out byte[] key);
                     CryptographicOperations.ZeroMemory(key);
                     return;
@@ -95,7 +104,7 @@ internal sealed partial class Token
             CkrException.ThrowIf(userType == CKU.CKU_USER && record.UserPin is null, CKR.CKR_USER_PIN_NOT_INITIALIZED);
             VerifyPin(userType, pin, record, out byte[] tokenKey);
             _tokenKey = tokenKey;
-            _loggedIn = userType;
+            LoggedIn = userType;
             ReloadObjects();
         }
     }
@@ -104,7 +113,7 @@ internal sealed partial class Token
     {
         lock (Sync)
         {
-            CkrException.ThrowIf(_loggedIn is null, CKR.CKR_USER_NOT_LOGGED_IN);
+            CkrException.ThrowIf(LoggedIn is null, CKR.CKR_USER_NOT_LOGGED_IN);
             LogoutLocked();
         }
     }
@@ -114,13 +123,13 @@ internal sealed partial class Token
     {
         lock (Sync)
         {
-            if (_loggedIn is not null) LogoutLocked();
+            if (LoggedIn is not null) LogoutLocked();
         }
     }
 
     private void LogoutLocked()
     {
-        _loggedIn = null;
+        LoggedIn = null;
         ForgetTokenKey();
         Interlocked.Increment(ref _loginEpoch);
         ReloadObjects();
@@ -142,7 +151,7 @@ internal sealed partial class Token
     {
         lock (Sync)
         {
-            CKU who = _loggedIn == CKU.CKU_SO ? CKU.CKU_SO : CKU.CKU_USER;
+            CKU who = LoggedIn == CKU.CKU_SO ? CKU.CKU_SO : CKU.CKU_USER;
             var record = _store.LoadToken();
             CkrException.ThrowIf(who == CKU.CKU_USER && record.UserPin is null, CKR.CKR_USER_PIN_NOT_INITIALIZED);
             VerifyPin(who, oldPin, record, out byte[] tokenKey);

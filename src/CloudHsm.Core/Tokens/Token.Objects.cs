@@ -21,7 +21,7 @@ internal sealed partial class Token
     private readonly Dictionary<Guid, ulong> _handleOfUid = [];
     private long _seenChangeStamp = long.MinValue;
 
-    private ObjectContext Context => new(IsSecurityOfficer: _loggedIn == CKU.CKU_SO);
+    private ObjectContext Context => new(IsSecurityOfficer: LoggedIn == CKU.CKU_SO);
 
     /// <summary>Reloads token objects if another process changed the store since we last looked.</summary>
     private void RefreshLocked()

@@ -8,14 +8,25 @@ namespace CloudHsm.Pkcs11.Tests;
 public sealed class _18_SetAttributeValueTest : RwUserSessionFixture
 {
     [Test]
-    public void Label_and_value_of_a_data_object_can_be_changed()
+    public void Label_of_objects_can_be_changed()
     {
-        ulong h = P11.Create(Session, TestData.DataObject(P11.UniqueLabel("before")));
-        string label = P11.UniqueLabel("after");
-        byte[] value = TestData.Random(40);
-        Assert.That(P11.TrySet(Session, h, Attr.Label(label), Attr.Bytes(CKA.CKA_VALUE, value)), Is.EqualTo(CKR.CKR_OK), "C_SetAttributeValue(CKA_LABEL, CKA_VALUE)");
-        Assert.That(P11.GetString(Session, h, CKA.CKA_LABEL), Is.EqualTo(label));
-        Assert.That(P11.Get(Session, h, CKA.CKA_VALUE), Is.EqualTo(value));
+        foreach (Attr[] template in new[] { TestData.DataObject(P11.UniqueLabel("before")), TestData.AesKey(P11.UniqueLabel("before"), TestData.Random(16)) })
+        {
+            ulong h = P11.Create(Session, template);
+            string label = P11.UniqueLabel("after");
+            Assert.That(P11.TrySet(Session, h, Attr.Label(label)), Is.EqualTo(CKR.CKR_OK), "C_SetAttributeValue(CKA_LABEL) (modifiable: footnote 8)");
+            Assert.That(P11.GetString(Session, h, CKA.CKA_LABEL), Is.EqualTo(label));
+        }
+    }
+
+    [Test]
+    public void Key_usage_flags_can_be_changed()
+    {
+        ulong h = P11.Create(Session, TestData.AesKey(P11.UniqueLabel("usage"), TestData.Random(16)));
+        Assert.That(P11.TrySet(Session, h, Attr.Bool(CKA.CKA_ENCRYPT, false), Attr.Bytes(CKA.CKA_ID, [1, 2, 3])), Is.EqualTo(CKR.CKR_OK),
+            "C_SetAttributeValue(CKA_ENCRYPT, CKA_ID)");
+        Assert.That(P11.GetBool(Session, h, CKA.CKA_ENCRYPT), Is.False);
+        Assert.That(P11.Get(Session, h, CKA.CKA_ID), Is.EqualTo(new byte[] { 1, 2, 3 }));
     }
 
     [Test]
