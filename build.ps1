@@ -228,6 +228,7 @@ $script:TotalPassed = 0
 $script:TotalFailed = 0
 $script:TotalSkipped = 0
 $script:Summary = [System.Collections.Generic.List[string]]::new()
+$script:FailedTests = [System.Collections.Generic.List[string]]::new()
 
 function record([string]$Name, [int]$Passed, [int]$Failed, [int]$Skipped, [string]$Note = '') {
     $script:TotalPassed += $Passed
@@ -250,6 +251,13 @@ function count_trx([string]$Trx) {
     return $counts
 }
 
+# The names of the failed tests in a TRX file.
+function failed_tests_trx([string]$Trx) {
+    ([xml](Get-Content -Raw $Trx)).GetElementsByTagName('UnitTestResult') |
+        Where-Object { $_.GetAttribute('outcome') -in 'Failed', 'Error', 'Timeout', 'Aborted' } |
+        ForEach-Object { $_.GetAttribute('testName') }
+}
+
 function run_test_project([string]$Project) {
     $name = Split-Path -Leaf $Project
     $passed = 0; $failed = 0; $skipped = 0; $note = ''
@@ -269,6 +277,9 @@ function run_test_project([string]$Project) {
     if (Test-Path $trx) {
         $counts = count_trx $trx
         $passed = $counts.Passed; $failed = $counts.Failed; $skipped = $counts.Skipped
+        foreach ($test in @(failed_tests_trx $trx)) {
+            $script:FailedTests.Add("${name}: $test")
+        }
     }
     if (-not (Test-Path $trx)) {
         $failed++
@@ -328,6 +339,10 @@ function run_tests {
     }
 
     step 'summary'
+    if ($script:FailedTests.Count) {
+        Write-Host 'failed tests:'
+        $script:FailedTests | ForEach-Object { Write-Host "  $_" }
+    }
     $script:Summary | ForEach-Object { Write-Host $_ }
     $script:SummaryPrinted = $true
     Write-Host "$($script:TotalPassed) passed, $($script:TotalFailed) failed, $($script:TotalSkipped) skipped"

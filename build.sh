@@ -194,6 +194,7 @@ TOTAL_PASSED=0
 TOTAL_FAILED=0
 TOTAL_SKIPPED=0
 SUMMARY=()
+FAILED_TESTS=()
 
 # record NAME PASSED FAILED SKIPPED [NOTE]
 record() {
@@ -213,8 +214,14 @@ count_trx() {
             END { printf "%d %d %d\n", p, f, s }'
 }
 
+# Prints the names of the failed tests in a TRX file, one per line.
+failed_tests_trx() {
+    grep -o '<UnitTestResult [^>]*' "$1" | grep -E ' outcome="(Failed|Error|Timeout|Aborted)"' |
+        sed -e 's/.* testName="\([^"]*\)".*/\1/' || true
+}
+
 run_test_project() {
-    local project=$1 name rc passed=0 failed=0 skipped=0 note=""
+    local project=$1 name rc passed=0 failed=0 skipped=0 note="" test
     name=$(basename "$project")
     step "dotnet test $project"
     if [[ ! -d $project ]]; then
@@ -231,6 +238,9 @@ run_test_project() {
     set -e
     if [[ -f $trx ]]; then
         read -r passed failed skipped < <(count_trx "$trx")
+        while read -r test; do
+            FAILED_TESTS+=("$name: $test")
+        done < <(failed_tests_trx "$trx")
     fi
     if [[ ! -f $trx ]]; then
         failed=$((failed + 1))
@@ -285,6 +295,10 @@ run_tests() {
     shopt -u nullglob
 
     step "summary"
+    if ((${#FAILED_TESTS[@]})); then
+        echo "failed tests:"
+        printf '  %s\n' "${FAILED_TESTS[@]}"
+    fi
     printf '%s\n' "${SUMMARY[@]}"
     SUMMARY_PRINTED=1
     echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"

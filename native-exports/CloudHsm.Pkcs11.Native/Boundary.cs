@@ -76,8 +76,11 @@ internal static unsafe class Boundary
         {
             try
             {
-                // "= CKR_X" alone when the detail is just the code's name.
-                string suffix = detail is null || detail == rv.ToString() ? string.Empty : $" ({detail})";
+                // CkrException messages read "CKR_X: detail"; the line already names the code.
+                string code = rv.ToString();
+                if (detail is not null && detail.StartsWith(code, StringComparison.Ordinal))
+                    detail = detail[code.Length..].TrimStart(':', ' ');
+                string suffix = string.IsNullOrEmpty(detail) ? string.Empty : $" ({detail})";
                 DiagnosticLog.Write(DiagnosticLevel.Debug, $"{function}({arguments.ToStringAndClear()}) = {rv}{suffix}");
             }
             catch

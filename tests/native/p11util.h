@@ -77,20 +77,30 @@ static inline CK_RV initialize(CK_FUNCTION_LIST_PTR p11)
 /* The slot whose initialised token has this label (blank-padded in CK_TOKEN_INFO), or exits. */
 static inline CK_SLOT_ID find_slot(CK_FUNCTION_LIST_PTR p11, const char *label, int code)
 {
-    CK_SLOT_ID slots[64];
-    CK_ULONG count = 64;
+    CK_ULONG count = 0;
+    check(p11->C_GetSlotList(CK_TRUE, NULL, &count), "C_GetSlotList(NULL)", code);
+    CK_SLOT_ID *slots = calloc(count ? count : 1, sizeof *slots);
+    if (slots == NULL)
+        fail(code, "out of memory");
     check(p11->C_GetSlotList(CK_TRUE, slots, &count), "C_GetSlotList", code);
     for (CK_ULONG i = 0; i < count; i++) {
         CK_TOKEN_INFO info;
-        if (p11->C_GetTokenInfo(slots[i], &info) != CKR_OK)
+        CK_RV rv = p11->C_GetTokenInfo(slots[i], &info);
+        if (rv != CKR_OK) {
+            fprintf(stderr, "C_GetTokenInfo(slot %lu): %s\n", (unsigned long)slots[i], rv_name(rv));
             continue;
+        }
         size_t n = sizeof info.label;
         while (n > 0 && info.label[n - 1] == ' ')
             n--;
-        if ((info.flags & CKF_TOKEN_INITIALIZED) && n == strlen(label) && memcmp(info.label, label, n) == 0)
-            return slots[i];
+        if ((info.flags & CKF_TOKEN_INITIALIZED) && n == strlen(label) && memcmp(info.label, label, n) == 0) {
+            CK_SLOT_ID found = slots[i];
+            free(slots);
+            return found;
+        }
     }
-    fail(code, "no token labelled '%s'", label);
+    free(slots);
+    fail(code, "no token labelled '%s' among %lu slots", label, (unsigned long)count);
     return 0;
 }
 

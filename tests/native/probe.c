@@ -37,8 +37,9 @@ int main(int argc, char **argv)
     check(rv, "C_Initialize", 1);
 
     if (strcmp(cmd, "slots") == 0) {
-        CK_SLOT_ID slots[64];
-        CK_ULONG count = 64;
+        CK_ULONG count = 0;
+        check(p11->C_GetSlotList(CK_FALSE, NULL, &count), "C_GetSlotList(NULL)", 1);
+        CK_SLOT_ID *slots = calloc(count ? count : 1, sizeof *slots);
         check(p11->C_GetSlotList(CK_FALSE, slots, &count), "C_GetSlotList", 1);
         for (CK_ULONG i = 0; i < count; i++) {
             CK_TOKEN_INFO info;
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
                    (const char *)info.label);
         }
         printf("count %lu\n", (unsigned long)count);
+        free(slots);
     } else if (strcmp(cmd, "create") == 0 && argc == 6) {
         CK_SESSION_HANDLE s = user_session(p11, argv[3], argv[4]);
         create_data_object(p11, s, argv[5], 1);

@@ -170,8 +170,7 @@ internal static unsafe class Object
 
     private static int FindInto(ICryptokiBackend backend, ulong session, CK_OBJECT_HANDLE* handles, int max)
     {
-        if (sizeof(CK_OBJECT_HANDLE) == sizeof(ulong))
-            return backend.FindObjects(session, new Span<ulong>(handles, max));
+#if CK_WINDOWS
         Span<ulong> chunk = stackalloc ulong[64];
         int total = 0;
         while (total < max)
@@ -185,6 +184,9 @@ internal static unsafe class Object
                 break;
         }
         return total;
+#else
+        return backend.FindObjects(session, new Span<ulong>(handles, max));
+#endif
     }
 
     [UnmanagedCallersOnly(EntryPoint = "C_FindObjectsFinal", CallConvs = [typeof(CallConvCdecl)])]

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CloudHsm.Core.Errors;
 using CloudHsm.Pkcs11.Abi;
 
@@ -29,8 +30,8 @@ internal static unsafe class NativeIn
         length <= int.MaxValue ? (int)length : throw new CkrException(CKR.CKR_ARGUMENTS_BAD, $"length {length} is too large");
 
     /// <summary>An out-parameter the function must write (phSession, pInfo, ...).</summary>
-    public static T* Out<T>(T* p) where T : unmanaged =>
-        p != null ? p : throw new CkrException(CKR.CKR_ARGUMENTS_BAD, $"output {typeof(T).Name}* is NULL");
+    public static T* Out<T>(T* p, [CallerArgumentExpression(nameof(p))] string name = "") where T : unmanaged =>
+        p != null ? p : throw new CkrException(CKR.CKR_ARGUMENTS_BAD, $"{name} is NULL");
 
     /// <summary>A caller CK_ULONG that names a 32-bit enumeration (CKU, CKM): a wider value cannot be
     /// one of its members, so it gets the function's "invalid" code (STYLE 6.4).</summary>

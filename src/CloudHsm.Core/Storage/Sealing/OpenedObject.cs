@@ -25,6 +25,9 @@ public sealed class OpenedObject
     public IReadOnlyList<KeyValuePair<CKA, byte[]>> Attributes { get; }
 
     /// <summary>True when the record has a sealed part that was not opened because no token key was given:
-    /// <see cref="Attributes"/> then holds only the plain part (nothing at all for a private object).</summary>
+    /// <see cref="Attributes"/> then holds only the plain part (nothing at all for a private object), and that
+    /// plain part is <b>unverified</b> — its SHA-256 is in the sealed part's AAD, so it is authenticated only
+    /// when the record is opened with the token key (docs/storage-encryption.md §5.3). Such an object must not
+    /// be used for anything that trusts its attributes until then.</summary>
     public bool SealedPartPending { get; }
 }
