@@ -13,7 +13,10 @@ namespace CloudHsm.Core.Diagnostics;
 /// <c>CLOUDHSM_PKCS11_TRACE_LEVEL=error|warn|info|debug</c>, which override the configuration's
 /// <c>logDestination</c>/<c>logLevel</c>. A destination without a level logs at <c>debug</c> when it
 /// came from the environment (asking for a trace means the per-call lines) and at <c>error</c> when it
-/// came from the configuration (a standing log of failures).
+/// came from the configuration (a standing log of failures). With no destination at all, errors
+/// still go to stderr (a bad configuration, a device error), as SoftHSM reports its failures to syslog:
+/// a module that fails C_Initialize in silence leaves its operator nothing to go on.
+/// <c>CLOUDHSM_PKCS11_TRACE_LEVEL=off</c> silences even those.
 /// </remarks>
 public static class DiagnosticLog
 {
@@ -35,7 +38,7 @@ public static class DiagnosticLog
     public static void Configure(string? configDestination, string? configLevel)
     {
         string? envDestination = NonEmpty(Environment.GetEnvironmentVariable(DestinationVariable));
-        string? destination = envDestination ?? NonEmpty(configDestination);
+        string destination = envDestination ?? NonEmpty(configDestination) ?? "stderr";
         string? levelText = NonEmpty(Environment.GetEnvironmentVariable(LevelVariable)) ?? NonEmpty(configLevel);
         var fallback = envDestination is not null ? DiagnosticLevel.Debug : DiagnosticLevel.Error;
         bool levelKnown = TryParseLevel(levelText, out var level);
@@ -45,8 +48,6 @@ public static class DiagnosticLog
             s_sink?.Dispose();
             s_sink = null;
             Volatile.Write(ref s_level, (int)DiagnosticLevel.Off);
-            if (destination is null)
-                return;
             try
             {
                 s_sink = DiagnosticSink.Open(destination);
