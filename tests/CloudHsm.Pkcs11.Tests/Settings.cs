@@ -60,7 +60,12 @@ public static class Settings
     {
         string? fromEnv = Environment.GetEnvironmentVariable(LibraryPathVariable);
         if (!string.IsNullOrWhiteSpace(fromEnv))
+        {
+            // A relative path is taken from the repository root (dotnet test runs in the output folder).
+            if (!Path.IsPathRooted(fromEnv) && !File.Exists(fromEnv))
+                return Path.Combine(RepositoryRoot, fromEnv);
             return Path.GetFullPath(fromEnv);
+        }
         return Path.Combine(RepositoryRoot, "artifacts", "linux-x64", "libcloudhsm_pkcs11.so");
     }
 }

@@ -105,7 +105,15 @@ internal sealed partial class Token
             VerifyPin(userType, pin, record, out byte[] tokenKey);
             _tokenKey = tokenKey;
             LoggedIn = userType;
-            ReloadObjects();
+            try
+            {
+                ReloadObjects();
+            }
+            catch
+            {
+                LogoutLocked(); // a login that cannot show the user's objects has not happened
+                throw;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CloudHsm.Core.Attributes;
 using CloudHsm.Core.Backend;
+using CloudHsm.Core.Diagnostics;
 using CloudHsm.Core.Errors;
 using CloudHsm.Core.Objects;
 using CloudHsm.Core.Sessions;
@@ -38,8 +39,20 @@ internal sealed partial class Token
         foreach (var record in _store.LoadObjects())
         {
             if (record.IsPrivate && _tokenKey is null) continue;
-            var opened = ObjectSealer.Open(record, _tokenKey);
-            var obj = HsmObject.FromStored(record.Uid, opened.Attributes);
+            HsmObject obj;
+            OpenedObject opened;
+            try
+            {
+                opened = ObjectSealer.Open(record, _tokenKey);
+                obj = HsmObject.FromStored(record.Uid, opened.Attributes);
+                RequireSealedKeyMaterial(record, obj);
+            }
+            catch (CkrException e) when (e.Rv == CKR.CKR_DEVICE_ERROR)
+            {
+                // One damaged or tampered record must not take the token down: it stays out of sight.
+                DiagnosticLog.Write(DiagnosticLevel.Error, $"token {Serial}: object {record.Uid} is ignored: {e.Message}");
+                continue;
+            }
             ulong handle = HandleOf(record.Uid);
             _objects[handle] = new ObjectEntry(handle, obj, 0, opened.SealedPartPending);
             present.Add(handle);
@@ -47,6 +60,16 @@ internal sealed partial class Token
         foreach (var (handle, entry) in _objects)
             if (entry.OwnerSession == 0 && !present.Contains(handle))
                 _objects.TryRemove(handle, out _);
+    }
+
+    /// <summary>A record rewritten outside the module could carry a key of the attacker's choosing in clear,
+    /// with no sealed part to fail authentication: key material is only ever accepted from the sealed part.</summary>
+    private static void RequireSealedKeyMaterial(ObjectRecord record, HsmObject obj)
+    {
+        if (obj.Class is not (CKO.CKO_SECRET_KEY or CKO.CKO_PRIVATE_KEY)) return;
+        CkrException.ThrowIf(record.SealedAttributes.Length == 0, CKR.CKR_DEVICE_ERROR, "key material stored in clear");
+        foreach (var (type, _) in AttributeCodec.Decode(record.PlainAttributes))
+            CkrException.ThrowIf(ObjectEngine.IsSecret(obj, type), CKR.CKR_DEVICE_ERROR, "key material stored in clear");
     }
 
     private void DropAllObjects()
