@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using CloudHsm.Core.Backend;
 using CloudHsm.Core.Diagnostics;
 using CloudHsm.Core.Errors;
 using CloudHsm.Pkcs11.Abi;
@@ -61,6 +62,20 @@ internal static unsafe class Boundary
             // Even the mapping must not throw into C (a log write, a conversion).
             return CKR.CKR_GENERAL_ERROR;
         }
+    }
+
+    /// <summary>
+    /// For calls that continue an operation (C_Encrypt, C_SignUpdate, …): besides the mapping, a call
+    /// refused here for bad arguments ends the session's operation of <paramref name="kind"/>, as any error
+    /// but a size answer does (§5.2); errors from the core have ended it already.
+    /// </summary>
+    public static CKR ToCkr(Exception e, CK_SESSION_HANDLE hSession, OperationKind kind, CK_ULONG* pulLen = null,
+                            [CallerMemberName] string function = "")
+    {
+        CKR rv = ToCkr(e, pulLen, DiagnosticLevel.Debug, function);
+        if (rv == CKR.CKR_ARGUMENTS_BAD)
+            ModuleState.TryCancelOperation(hSession, kind);
+        return rv;
     }
 
     /// <summary>Traces the call at debug level and converts the code to the ABI's CK_RV.</summary>

@@ -41,6 +41,19 @@ internal static class ModuleState
         }
     }
 
+    /// <summary>Ends an operation after a refused call; never throws (the call's own code is what matters).</summary>
+    public static void TryCancelOperation(ulong session, OperationKind kind)
+    {
+        try
+        {
+            Backend.CancelOperation(session, kind);
+        }
+        catch (CkrException)
+        {
+            // Not initialised or no such session: there is no operation to end.
+        }
+    }
+
     public static CKR Initialize(InitArgs args)
     {
         lock (Gate)

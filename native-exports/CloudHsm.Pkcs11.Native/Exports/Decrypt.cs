@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using CloudHsm.Core.Backend;
 using CloudHsm.Pkcs11.Abi;
 using CloudHsm.Pkcs11.Native.Marshalling;
 
@@ -15,7 +16,10 @@ internal static unsafe class Decrypt
         try
         {
             var backend = ModuleState.Backend;
-            backend.DecryptInit(hSession, MechanismReader.Read(pMechanism), hKey);
+            if (pMechanism == null)
+                backend.CancelOperation(hSession, OperationKind.Decrypt); // PKCS#11 3.0: a NULL mechanism cancels
+            else
+                backend.DecryptInit(hSession, MechanismReader.Read(pMechanism), hKey);
             rv = CKR.CKR_OK;
         }
         catch (Exception e)
@@ -38,7 +42,7 @@ internal static unsafe class Decrypt
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulDataLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Decrypt, pulDataLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pEncryptedData={Boundary.Ptr(pEncryptedData)}, ulEncryptedDataLen={ulEncryptedDataLen}, pData={Boundary.Ptr(pData)}, pulDataLen={Boundary.Held(pulDataLen)}");
     }
@@ -56,7 +60,7 @@ internal static unsafe class Decrypt
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulPartLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Decrypt, pulPartLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pEncryptedPart={Boundary.Ptr(pEncryptedPart)}, ulEncryptedPartLen={ulEncryptedPartLen}, pPart={Boundary.Ptr(pPart)}, pulPartLen={Boundary.Held(pulPartLen)}");
     }
@@ -73,7 +77,7 @@ internal static unsafe class Decrypt
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulLastPartLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Decrypt, pulLastPartLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pLastPart={Boundary.Ptr(pLastPart)}, pulLastPartLen={Boundary.Held(pulLastPartLen)}");
     }

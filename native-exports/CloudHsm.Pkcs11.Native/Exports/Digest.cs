@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using CloudHsm.Core.Backend;
 using CloudHsm.Pkcs11.Abi;
 using CloudHsm.Pkcs11.Native.Marshalling;
 
@@ -15,7 +16,10 @@ internal static unsafe class Digest
         try
         {
             var backend = ModuleState.Backend;
-            backend.DigestInit(hSession, MechanismReader.Read(pMechanism));
+            if (pMechanism == null)
+                backend.CancelOperation(hSession, OperationKind.Digest); // PKCS#11 3.0: a NULL mechanism cancels
+            else
+                backend.DigestInit(hSession, MechanismReader.Read(pMechanism));
             rv = CKR.CKR_OK;
         }
         catch (Exception e)
@@ -38,7 +42,7 @@ internal static unsafe class Digest
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulDigestLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Digest, pulDigestLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pData={Boundary.Ptr(pData)}, ulDataLen={ulDataLen}, pDigest={Boundary.Ptr(pDigest)}, pulDigestLen={Boundary.Held(pulDigestLen)}");
     }
@@ -55,7 +59,7 @@ internal static unsafe class Digest
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Digest);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pPart={Boundary.Ptr(pPart)}, ulPartLen={ulPartLen}");
     }
@@ -88,7 +92,7 @@ internal static unsafe class Digest
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulDigestLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Digest, pulDigestLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pDigest={Boundary.Ptr(pDigest)}, pulDigestLen={Boundary.Held(pulDigestLen)}");
     }

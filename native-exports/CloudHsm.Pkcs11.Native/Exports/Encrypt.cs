@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using CloudHsm.Core.Backend;
 using CloudHsm.Pkcs11.Abi;
 using CloudHsm.Pkcs11.Native.Marshalling;
 
@@ -15,7 +16,10 @@ internal static unsafe class Encrypt
         try
         {
             var backend = ModuleState.Backend;
-            backend.EncryptInit(hSession, MechanismReader.Read(pMechanism), hKey);
+            if (pMechanism == null)
+                backend.CancelOperation(hSession, OperationKind.Encrypt); // PKCS#11 3.0: a NULL mechanism cancels
+            else
+                backend.EncryptInit(hSession, MechanismReader.Read(pMechanism), hKey);
             rv = CKR.CKR_OK;
         }
         catch (Exception e)
@@ -38,7 +42,7 @@ internal static unsafe class Encrypt
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulEncryptedDataLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Encrypt, pulEncryptedDataLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pData={Boundary.Ptr(pData)}, ulDataLen={ulDataLen}, pEncryptedData={Boundary.Ptr(pEncryptedData)}, pulEncryptedDataLen={Boundary.Held(pulEncryptedDataLen)}");
     }
@@ -56,7 +60,7 @@ internal static unsafe class Encrypt
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulEncryptedPartLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Encrypt, pulEncryptedPartLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pPart={Boundary.Ptr(pPart)}, ulPartLen={ulPartLen}, pEncryptedPart={Boundary.Ptr(pEncryptedPart)}, pulEncryptedPartLen={Boundary.Held(pulEncryptedPartLen)}");
     }
@@ -73,7 +77,7 @@ internal static unsafe class Encrypt
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulLastEncryptedPartLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Encrypt, pulLastEncryptedPartLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pLastEncryptedPart={Boundary.Ptr(pLastEncryptedPart)}, pulLastEncryptedPartLen={Boundary.Held(pulLastEncryptedPartLen)}");
     }

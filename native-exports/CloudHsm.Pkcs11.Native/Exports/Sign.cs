@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using CloudHsm.Core.Backend;
 using CloudHsm.Pkcs11.Abi;
 using CloudHsm.Pkcs11.Native.Marshalling;
 
@@ -15,7 +16,10 @@ internal static unsafe class Sign
         try
         {
             var backend = ModuleState.Backend;
-            backend.SignInit(hSession, MechanismReader.Read(pMechanism), hKey);
+            if (pMechanism == null)
+                backend.CancelOperation(hSession, OperationKind.Sign); // PKCS#11 3.0: a NULL mechanism cancels
+            else
+                backend.SignInit(hSession, MechanismReader.Read(pMechanism), hKey);
             rv = CKR.CKR_OK;
         }
         catch (Exception e)
@@ -38,7 +42,7 @@ internal static unsafe class Sign
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulSignatureLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Sign, pulSignatureLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pData={Boundary.Ptr(pData)}, ulDataLen={ulDataLen}, pSignature={Boundary.Ptr(pSignature)}, pulSignatureLen={Boundary.Held(pulSignatureLen)}");
     }
@@ -55,7 +59,7 @@ internal static unsafe class Sign
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Sign);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pPart={Boundary.Ptr(pPart)}, ulPartLen={ulPartLen}");
     }
@@ -72,7 +76,7 @@ internal static unsafe class Sign
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulSignatureLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Sign, pulSignatureLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pSignature={Boundary.Ptr(pSignature)}, pulSignatureLen={Boundary.Held(pulSignatureLen)}");
     }
@@ -84,7 +88,10 @@ internal static unsafe class Sign
         try
         {
             var backend = ModuleState.Backend;
-            backend.SignRecoverInit(hSession, MechanismReader.Read(pMechanism), hKey);
+            if (pMechanism == null)
+                backend.CancelOperation(hSession, OperationKind.SignRecover); // PKCS#11 3.0: a NULL mechanism cancels
+            else
+                backend.SignRecoverInit(hSession, MechanismReader.Read(pMechanism), hKey);
             rv = CKR.CKR_OK;
         }
         catch (Exception e)
@@ -107,7 +114,7 @@ internal static unsafe class Sign
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulSignatureLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.SignRecover, pulSignatureLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pData={Boundary.Ptr(pData)}, ulDataLen={ulDataLen}, pSignature={Boundary.Ptr(pSignature)}, pulSignatureLen={Boundary.Held(pulSignatureLen)}");
     }

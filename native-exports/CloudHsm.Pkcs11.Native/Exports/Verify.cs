@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using CloudHsm.Core.Backend;
 using CloudHsm.Pkcs11.Abi;
 using CloudHsm.Pkcs11.Native.Marshalling;
 
@@ -15,7 +16,10 @@ internal static unsafe class Verify
         try
         {
             var backend = ModuleState.Backend;
-            backend.VerifyInit(hSession, MechanismReader.Read(pMechanism), hKey);
+            if (pMechanism == null)
+                backend.CancelOperation(hSession, OperationKind.Verify); // PKCS#11 3.0: a NULL mechanism cancels
+            else
+                backend.VerifyInit(hSession, MechanismReader.Read(pMechanism), hKey);
             rv = CKR.CKR_OK;
         }
         catch (Exception e)
@@ -37,7 +41,7 @@ internal static unsafe class Verify
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Verify);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pData={Boundary.Ptr(pData)}, ulDataLen={ulDataLen}, pSignature={Boundary.Ptr(pSignature)}, ulSignatureLen={ulSignatureLen}");
     }
@@ -54,7 +58,7 @@ internal static unsafe class Verify
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Verify);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pPart={Boundary.Ptr(pPart)}, ulPartLen={ulPartLen}");
     }
@@ -71,7 +75,7 @@ internal static unsafe class Verify
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.Verify);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pSignature={Boundary.Ptr(pSignature)}, ulSignatureLen={ulSignatureLen}");
     }
@@ -83,7 +87,10 @@ internal static unsafe class Verify
         try
         {
             var backend = ModuleState.Backend;
-            backend.VerifyRecoverInit(hSession, MechanismReader.Read(pMechanism), hKey);
+            if (pMechanism == null)
+                backend.CancelOperation(hSession, OperationKind.VerifyRecover); // PKCS#11 3.0: a NULL mechanism cancels
+            else
+                backend.VerifyRecoverInit(hSession, MechanismReader.Read(pMechanism), hKey);
             rv = CKR.CKR_OK;
         }
         catch (Exception e)
@@ -106,7 +113,7 @@ internal static unsafe class Verify
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulDataLen);
+            rv = Boundary.ToCkr(e, hSession, OperationKind.VerifyRecover, pulDataLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pSignature={Boundary.Ptr(pSignature)}, ulSignatureLen={ulSignatureLen}, pData={Boundary.Ptr(pData)}, pulDataLen={Boundary.Held(pulDataLen)}");
     }

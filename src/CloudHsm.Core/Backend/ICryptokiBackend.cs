@@ -42,6 +42,10 @@ public interface ICryptokiBackend : IDisposable
     void SetOperationState(ulong session, ReadOnlySpan<byte> state, ulong encryptionKey, ulong authenticationKey);
     void Login(ulong session, CKU userType, ReadOnlySpan<byte> pin);
     void Logout(ulong session);
+    /// <summary>Ends the session's active operation of <paramref name="kind"/>, if any: C_*Init with a NULL
+    /// mechanism (PKCS#11 3.0), and a call the boundary refused before it reached the operation
+    /// (CKR_ARGUMENTS_BAD ends an operation like any other error, §5.2).</summary>
+    void CancelOperation(ulong session, OperationKind kind);
 
     // Objects (§5.7)
     ulong CreateObject(ulong session, Template template);

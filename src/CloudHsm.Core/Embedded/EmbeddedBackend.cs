@@ -136,8 +136,7 @@ public sealed partial class EmbeddedBackend : ICryptokiBackend
         var s = _sessions.Get(session);
         lock (s.Sync)
         {
-            bool active = Enum.GetValues<OperationKind>().Any(k => k != OperationKind.Find && s.Operations.IsActive(k));
-            throw new CkrException(active ? CKR.CKR_STATE_UNSAVEABLE : CKR.CKR_OPERATION_NOT_INITIALIZED);
+            throw new CkrException(s.Operations.AnyCryptographic ? CKR.CKR_STATE_UNSAVEABLE : CKR.CKR_OPERATION_NOT_INITIALIZED);
         }
     }
 
@@ -151,10 +150,23 @@ public sealed partial class EmbeddedBackend : ICryptokiBackend
     public void Login(ulong session, CKU userType, ReadOnlySpan<byte> pin)
     {
         var s = _sessions.Get(session);
+        if (userType == CKU.CKU_CONTEXT_SPECIFIC)
+        {
+            lock (s.Sync)
+                CkrException.ThrowIf(!s.Operations.AnyCryptographic, CKR.CKR_OPERATION_NOT_INITIALIZED,
+                    "context-specific login is for the session's active operation");
+        }
         s.Token.Login(userType, pin, _sessions.AnyReadOnly(s.Token));
     }
 
     public void Logout(ulong session) => _sessions.Get(session).Token.Logout();
+
+    public void CancelOperation(ulong session, OperationKind kind)
+    {
+        var s = _sessions.Get(session);
+        lock (s.Sync)
+            s.Operations.End(kind);
+    }
 
     public ulong CreateObject(ulong session, Attributes.Template template)
     {

@@ -76,7 +76,10 @@ public static class ObjectEngine
     }
 
     /// <summary>C_GetAttributeValue for one attribute (rules 1-2 of §5.7; the boundary does 3-5).
-    /// An attribute of the object's type that it does not hold reads as empty.</summary>
+    /// An attribute of the object's type that it does not hold reads as empty; one the type does not
+    /// have is <see cref="AttributeReadStatus.TypeInvalid"/> (§5.7 rule 2), whether or not it is a
+    /// Cryptoki attribute — unlike a template, where that is CKR_TEMPLATE_INCONSISTENT
+    /// (<see cref="AttributeResolution"/>).</summary>
     public static AttributeRead Read(HsmObject obj, CKA type)
     {
         var status = View(obj, type, out var value);
@@ -109,13 +112,6 @@ public static class ObjectEngine
     /// <summary>The attribute carries key material (footnote 7): the store seals exactly these, and
     /// <see cref="Read"/> withholds them while the key is sensitive or unextractable.</summary>
     public static bool IsSecret(HsmObject obj, CKA type) => Sensitivity.IsSecret(obj.Schema, type);
-
-    /// <summary>The table row for <paramref name="type"/>; an attribute the type does not have is
-    /// CKR_ATTRIBUTE_TYPE_INVALID (§4.1.1 item 1, as SoftHSM answers for all object functions).</summary>
-    internal static AttributeRule RuleOf(ObjectSchema schema, CKA type) =>
-        schema.TryGetRule(type, out var rule)
-            ? rule
-            : throw new CkrException(CKR.CKR_ATTRIBUTE_TYPE_INVALID, $"{AttributeCatalog.Name(type)} is not an attribute of {schema.Name}");
 
     private static readonly Dictionary<CKA, byte[]> NoContributions = [];
 

@@ -1,3 +1,4 @@
+using CloudHsm.Core.Backend;
 using CloudHsm.Core.Errors;
 using CloudHsm.Core.Mechanisms;
 using CloudHsm.Pkcs11.Abi;
@@ -16,6 +17,9 @@ internal sealed class SessionOperations
     private readonly long[] _loginEpochs = new long[Enum.GetValues<OperationKind>().Length];
 
     public bool IsActive(OperationKind kind) => _slots[(int)kind] is not null;
+
+    /// <summary>Any operation but a search.</summary>
+    public bool AnyCryptographic => Enum.GetValues<OperationKind>().Any(k => k != OperationKind.Find && IsActive(k));
 
     public void Start(OperationKind kind, IOperation operation, long loginEpoch)
     {

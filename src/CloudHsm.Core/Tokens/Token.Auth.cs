@@ -92,7 +92,8 @@ internal sealed partial class Token
                     CkrException.ThrowIf(LoggedIn == CKU.CKU_SO, CKR.CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
                     break;
                 case CKU.CKU_CONTEXT_SPECIFIC:
-                    // Re-authentication for a CKA_ALWAYS_AUTHENTICATE key: the user must be logged in already.
+                    // Re-authentication for a CKA_ALWAYS_AUTHENTICATE key: the user must be logged in already,
+                    // and the session must have the operation it is for (checked by the caller).
                     CkrException.ThrowIf(LoggedIn != CKU.CKU_USER, CKR.CKR_USER_NOT_LOGGED_IN);
                     VerifyPin(CKU.CKU_USER, pin, _store.LoadToken(), out byte[] key);
                     CryptographicOperations.ZeroMemory(key);
@@ -140,6 +141,7 @@ internal sealed partial class Token
         LoggedIn = null;
         ForgetTokenKey();
         Interlocked.Increment(ref _loginEpoch);
+        ForgetPrivateObjects();
         ReloadObjects();
     }
 

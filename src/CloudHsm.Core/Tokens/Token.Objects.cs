@@ -72,6 +72,18 @@ internal sealed partial class Token
             CkrException.ThrowIf(ObjectEngine.IsSecret(obj, type), CKR.CKR_DEVICE_ERROR, "key material stored in clear");
     }
 
+    /// <summary>Logout (§5.6 C_Logout): private session objects are destroyed, and the application's handles
+    /// to private objects become invalid for good — a later login gives private token objects new ones.</summary>
+    private void ForgetPrivateObjects()
+    {
+        foreach (var (handle, entry) in _objects)
+        {
+            if (!entry.Object.IsPrivate) continue;
+            _objects.TryRemove(handle, out _);
+            if (entry.OwnerSession == 0) _handleOfUid.Remove(entry.Object.Uid);
+        }
+    }
+
     private void DropAllObjects()
     {
         _objects.Clear();

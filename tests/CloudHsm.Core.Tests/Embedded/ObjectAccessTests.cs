@@ -20,7 +20,43 @@ public sealed class ObjectAccessTests : EmbeddedBackendFixture
         Assert.That(FindAll(rw, ByLabel("open")), Has.Length.EqualTo(1));
         Assert.That(Rv(() => Backend.GetObjectSize(rw, secret)), Is.EqualTo(CKR.CKR_OBJECT_HANDLE_INVALID));
         Backend.Login(rw, CKU.CKU_USER, UserPin);
-        Assert.That(FindAll(rw, ByLabel("hidden")), Is.EqualTo(new[] { secret }), "same handle after logging in again");
+        var again = FindAll(rw, ByLabel("hidden"));
+        Assert.That(again, Has.Length.EqualTo(1));
+        Assert.That(again[0], Is.Not.EqualTo(secret), "C_Logout voids private handles for good (§5.6)");
+        Assert.That(Rv(() => Backend.GetObjectSize(rw, secret)), Is.EqualTo(CKR.CKR_OBJECT_HANDLE_INVALID));
+    }
+
+    [Test]
+    public void LogoutDestroysPrivateSessionObjects()
+    {
+        ulong rw = OpenRw();
+        Backend.Login(rw, CKU.CKU_USER, UserPin);
+        Backend.CreateObject(rw, DataObject("private-session", isPrivate: true));
+        Backend.CreateObject(rw, DataObject("public-session"));
+        Backend.Logout(rw);
+        Backend.Login(rw, CKU.CKU_USER, UserPin);
+        Assert.That(FindAll(rw, ByLabel("private-session")), Is.Empty);
+        Assert.That(FindAll(rw, ByLabel("public-session")), Has.Length.EqualTo(1));
+    }
+
+    [Test]
+    public void ContextSpecificLoginNeedsAnOperation()
+    {
+        ulong rw = OpenRw();
+        Backend.Login(rw, CKU.CKU_USER, UserPin);
+        Assert.That(Rv(() => Backend.Login(rw, CKU.CKU_CONTEXT_SPECIFIC, UserPin)), Is.EqualTo(CKR.CKR_OPERATION_NOT_INITIALIZED));
+    }
+
+    [Test]
+    public void CancelOperationEndsOnlyThatKind()
+    {
+        ulong rw = OpenRw();
+        Backend.DigestInit(rw, new Mechanism(CKM.CKM_SHA256));
+        Backend.FindObjectsInit(rw, Template.Empty);
+        Backend.CancelOperation(rw, OperationKind.Digest);
+        Assert.That(Rv(() => Backend.DigestUpdate(rw, "a"u8)), Is.EqualTo(CKR.CKR_OPERATION_NOT_INITIALIZED));
+        Backend.FindObjectsFinal(rw);
+        Backend.CancelOperation(rw, OperationKind.Digest); // nothing active: still fine
     }
 
     [Test]

@@ -53,7 +53,7 @@ internal static class ObjectBuilder
 
     private static void Admit(ObjectSchema schema, CKA type, byte[] value, AttributePolicy forbidden, ObjectContext context)
     {
-        var rule = ObjectEngine.RuleOf(schema, type);
+        var rule = AttributeResolution.RuleFor(schema, type);
         CkrException.ThrowIf(rule.Has(NeverSettable) || rule.Has(forbidden), CKR.CKR_ATTRIBUTE_READ_ONLY,
             $"{AttributeCatalog.Name(type)} cannot be given when creating {schema.Name} this way");
         ValueValidator.Check(schema, type, value);

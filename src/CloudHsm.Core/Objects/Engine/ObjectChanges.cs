@@ -37,7 +37,7 @@ internal static class ObjectChanges
 
     private static void Admit(HsmObject obj, CKA type, byte[] value, ChangeKind kind, ObjectContext context)
     {
-        var rule = ObjectEngine.RuleOf(obj.Schema, type);
+        var rule = AttributeResolution.RuleFor(obj.Schema, type);
         string name = AttributeCatalog.Name(type);
         bool changeable = !rule.Has(NeverSettable)
             && (rule.Has(Modifiable) || (kind == ChangeKind.Copy && rule.Has(ChangeableOnCopy)));

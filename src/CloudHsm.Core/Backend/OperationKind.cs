@@ -1,4 +1,4 @@
-namespace CloudHsm.Core.Sessions;
+namespace CloudHsm.Core.Backend;
 
 /// <summary>
 /// The operation slots of a session. Decision (STYLE 6.18 #1): one active operation per kind, as
