@@ -54,9 +54,12 @@ public class SetAttributesTests
     }
 
     [Test]
-    public void An_attribute_the_object_does_not_have_is_type_invalid() =>
+    public void An_attribute_of_another_object_type_is_inconsistent_and_a_non_cryptoki_one_type_invalid()
+    {
+        Outcomes.Throws(CKR.CKR_TEMPLATE_INCONSISTENT, () => ObjectEngine.SetAttributes(Aes(), T.Of(T.Bytes(CKA.CKA_MODULUS, 1)), User));
         Outcomes.Throws(CKR.CKR_ATTRIBUTE_TYPE_INVALID,
-            () => ObjectEngine.SetAttributes(Aes(), T.Of(T.Bytes(CKA.CKA_MODULUS, 1)), User));
+            () => ObjectEngine.SetAttributes(Aes(), T.Of(T.Bytes(Samples.UnknownVendorAttribute, 1)), User));
+    }
 
     public static IEnumerable<TestCaseData> Latches() =>
     [

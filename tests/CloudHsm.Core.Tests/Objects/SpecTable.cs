@@ -1,3 +1,4 @@
+using CloudHsm.Core.Attributes;
 using CloudHsm.Pkcs11.Abi;
 using static CloudHsm.Core.Tests.Objects.Outcome;
 
@@ -9,7 +10,10 @@ namespace CloudHsm.Core.Tests.Objects;
 /// tables. The test values: C_CreateObject gives a valid sample (CK_TRUE for booleans) or, for a
 /// required attribute, leaves it out; C_SetAttributeValue and C_CopyObject change the value of an
 /// object created from the minimal template (booleans flip); C_GetAttributeValue reads that object.
-/// Every attribute of the catalog that a type's table does not list must be TypeInvalid everywhere.
+/// An attribute of the catalog that a type's table does not list belongs to other object types: a
+/// template naming it is Inconsistent (§4.1.1 item 5, and §4.1.2/§4.1.3 for changes and copies), and
+/// C_GetAttributeValue reads it as TypeInvalid (§5.7). An attribute the catalog lacks is no Cryptoki
+/// attribute at all: TypeInvalid everywhere (§4.1.1 item 1).
 /// </summary>
 public static class SpecTable
 {
@@ -23,6 +27,8 @@ public static class SpecTable
     private static Expect RequiredSecret(CKA type) => new(type, Outcome.Required, ReadOnly, ReadOnly, Sensitive); // 1 + 7
     private static Expect TokenAssigned(CKA type) => new(type, ReadOnly, ReadOnly, ReadOnly, Ok);  // footnotes 2, 4, 6
     private static Expect SoOnly(CKA type) => new(type, ReadOnly, ReadOnly, ReadOnly, Ok);  // footnote 10, as a user
+    private static Expect OfAnotherType(CKA type) => new(type, Inconsistent, Inconsistent, Inconsistent, TypeInvalid); // §4.1.1 item 5
+    private static Expect NotCryptoki(CKA type) => new(type, TypeInvalid, TypeInvalid, TypeInvalid, TypeInvalid);   // §4.1.1 item 1
 
     /// <summary>§4.4. The objects start with CKA_COPYABLE true, which may be cleared.</summary>
     private static readonly Expect[] Storage =
@@ -181,7 +187,8 @@ public static class SpecTable
         (ObjectTypes.HmacSha256, [Storage, Key, SecretKey, SecretWithLength]),
     ];
 
-    /// <summary>The expectation for every attribute the token knows (and one it does not).</summary>
+    /// <summary>The expectation for every attribute the token knows (and one it does not): a type's own
+    /// attributes as its table says, the catalog's others as belonging to other types.</summary>
     public static IEnumerable<(ObjectType Type, Expect Expect)> Rows()
     {
         foreach (var (type, layers) in Types)
@@ -190,9 +197,9 @@ public static class SpecTable
             foreach (var row in layers.SelectMany(l => l))
                 table[row.Type] = row;
             foreach (var attribute in Samples.AllAttributes)
-                yield return (type, table.TryGetValue(attribute, out var expect)
-                    ? expect
-                    : new Expect(attribute, TypeInvalid, TypeInvalid, TypeInvalid, TypeInvalid));
+                yield return (type, table.TryGetValue(attribute, out var expect) ? expect
+                    : AttributeCatalog.IsKnown(attribute) ? OfAnotherType(attribute)
+                    : NotCryptoki(attribute));
         }
     }
 }

@@ -10,8 +10,10 @@ internal static class ValueValidator
 {
     public static void Check(ObjectSchema schema, CKA type, byte[] value)
     {
+        // Only attributes the object's table defines get here (AttributeResolution decides what a
+        // template naming any other means), and every table row is a catalog attribute.
         if (!AttributeCatalog.TryGetKind(type, out var kind))
-            throw new CkrException(CKR.CKR_ATTRIBUTE_TYPE_INVALID, $"{AttributeCatalog.Name(type)} is not a known attribute");
+            throw new CkrException(CKR.CKR_GENERAL_ERROR, $"{AttributeCatalog.Name(type)} has a table row but no catalog entry");
         CkrException.ThrowIf(!IsWellFormed(kind, value), CKR.CKR_ATTRIBUTE_VALUE_INVALID,
             $"{AttributeCatalog.Name(type)} is not a valid {kind} ({value.Length} bytes)");
         CkrException.ThrowIf(!schema.AllowsLength(type, value.Length), CKR.CKR_ATTRIBUTE_VALUE_INVALID,

@@ -36,9 +36,13 @@ internal static class ObjectSchemas
     };
 
     /// <summary>
-    /// The table for a class and subtype read from a template. An unsupported class, key type or
-    /// certificate type is CKR_ATTRIBUTE_VALUE_INVALID (§4.1.1 item 2); a missing subtype is
-    /// CKR_TEMPLATE_INCOMPLETE (footnote 1 on CKA_KEY_TYPE and CKA_CERTIFICATE_TYPE).
+    /// The table for a class and subtype read from a template. A missing subtype is
+    /// CKR_TEMPLATE_INCOMPLETE (footnote 1 on CKA_KEY_TYPE and CKA_CERTIFICATE_TYPE). A subtype this
+    /// token has a table for, but only under another class (CKO_SECRET_KEY with CKK_RSA,
+    /// CKO_PRIVATE_KEY with CKK_AES), is a valid value that does not fit the rest of the template:
+    /// CKR_TEMPLATE_INCONSISTENT (§4.1.1 item 5). An unsupported class, and a key or certificate type
+    /// the token has no table for under any class (CKK_DSA, or no Cryptoki value at all), is
+    /// CKR_ATTRIBUTE_VALUE_INVALID (§4.1.1 item 2).
     /// </summary>
     public static ObjectSchema Resolve(CKO objectClass, ulong? subType)
     {
@@ -49,8 +53,15 @@ internal static class ObjectSchemas
         CkrException.ThrowIf(subType is null, CKR.CKR_TEMPLATE_INCOMPLETE, $"{objectClass} needs {subTypeAttribute}");
         if (Typed.TryGetValue((objectClass, subType!.Value), out var schema))
             return schema;
-        throw new CkrException(CKR.CKR_ATTRIBUTE_VALUE_INVALID, $"{subTypeAttribute} 0x{subType:X} is not supported for {objectClass}");
+        CkrException.ThrowIf(BelongsToAnotherClass(objectClass, subTypeAttribute!.Value, subType.Value), CKR.CKR_TEMPLATE_INCONSISTENT,
+            $"{subTypeAttribute} 0x{subType:X} is not a type of {objectClass}");
+        throw new CkrException(CKR.CKR_ATTRIBUTE_VALUE_INVALID, $"{subTypeAttribute} 0x{subType:X} is not supported");
     }
+
+    /// <summary>Some other class named by the same subtype attribute has a table for this subtype.
+    /// Comparing the attribute too matters: CKK and CKC values overlap (CKK_RSA and CKC_X_509 are both 0).</summary>
+    private static bool BelongsToAnotherClass(CKO objectClass, CKA subTypeAttribute, ulong subType) =>
+        Typed.Keys.Any(key => key.Class != objectClass && key.SubType == subType && SubTypeAttribute(key.Class) == subTypeAttribute);
 
     /// <summary>The table for a template or stored attribute set, from its CKA_CLASS and subtype
     /// attribute. No CKA_CLASS is CKR_TEMPLATE_INCOMPLETE; a class or type value that is not a CK_ULONG
