@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using CloudHsm.Core.Backend;
+using CloudHsm.Pkcs11.Native.Marshalling.Parameters;
 using CloudHsm.Pkcs11.Abi;
 
 namespace CloudHsm.Pkcs11.Native.Marshalling;
@@ -15,11 +16,18 @@ internal static class MechanismParameters
     /// <summary>A parser for one mechanism's parameter. Failures are CkrException(CKR_MECHANISM_PARAM_INVALID).</summary>
     public delegate MechanismParameter Parser(ReadOnlySpan<byte> parameter);
 
-    /// <summary>The one registration list: adding a typed parameter is one line here.</summary>
-    private static readonly FrozenDictionary<CKM, Parser> Parsers = new Dictionary<CKM, Parser>
+    /// <summary>The one registration list: each family registers its parsers in its own file.</summary>
+    private static readonly FrozenDictionary<CKM, Parser> Parsers = Build();
+
+    private static FrozenDictionary<CKM, Parser> Build()
     {
-        // e.g. [CKM.CKM_RSA_PKCS_PSS] = RsaPssParameterParser.Parse,
-    }.ToFrozenDictionary();
+        var table = new Dictionary<CKM, Parser>();
+        RsaParameterParsers.Register(table);
+        EcParameterParsers.Register(table);
+        AesParameterParsers.Register(table);
+        MacParameterParsers.Register(table);
+        return table.ToFrozenDictionary();
+    }
 
     public static MechanismParameter Parse(CKM type, ReadOnlySpan<byte> parameter) =>
         Parsers.TryGetValue(type, out var parse) ? parse(parameter) : new ByteArrayParameter(parameter.ToArray());

@@ -1,4 +1,9 @@
+using CloudHsm.Core.Mechanisms.Aes;
 using CloudHsm.Core.Mechanisms.Digest;
+using CloudHsm.Core.Mechanisms.Ec;
+using CloudHsm.Core.Mechanisms.Mac;
+using CloudHsm.Core.Mechanisms.Rsa;
+using CloudHsm.Core.Mechanisms.Wrapping;
 
 namespace CloudHsm.Core.Mechanisms;
 
@@ -10,6 +15,11 @@ public static class BuiltInMechanisms
     {
         var registry = new MechanismRegistry();
         DigestMechanisms.Register(registry);
+        RsaMechanisms.Register(registry);
+        EcMechanisms.Register(registry);
+        AesMechanisms.Register(registry);
+        MacMechanisms.Register(registry);
+        WrapMechanisms.Register(registry);
         return registry.Freeze();
     });
 

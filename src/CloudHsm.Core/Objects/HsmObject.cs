@@ -22,6 +22,7 @@ namespace CloudHsm.Core.Objects;
 public sealed class HsmObject
 {
     private readonly Dictionary<CKA, byte[]> _attributes;
+    private object? _parsedKey;
 
     /// <param name="attributes">Owned by the new instance from now on; CKA_UNIQUE_ID is set from
     /// <paramref name="uid"/> whatever the map holds.</param>
@@ -106,6 +107,20 @@ public sealed class HsmObject
         {
             throw new CkrException(CKR.CKR_DEVICE_ERROR, $"stored object {uid} is not of a type this token knows", e);
         }
+    }
+
+    /// <summary>
+    /// The key in the form its mechanisms compute with (an RSA or ECDsa instance, an AES key schedule …),
+    /// made once per snapshot and shared by every operation on it: the hot path never re-imports key
+    /// material (DESIGN "Hot path"). A change to the object makes a new snapshot, so a stale form can never
+    /// be used. The instance must be safe for concurrent use, or the factory must hand out per-use state.
+    /// Not disposed when the snapshot is dropped (concurrent users may still hold it); the GC reclaims it.
+    /// </summary>
+    public T GetOrCreateParsed<T>(Func<HsmObject, T> factory) where T : class
+    {
+        if (Volatile.Read(ref _parsedKey) is T existing) return existing;
+        var created = factory(this);
+        return Interlocked.CompareExchange(ref _parsedKey, created, null) as T ?? created;
     }
 
     public override string ToString() => $"{Schema.Name} {UniqueId}";

@@ -32,7 +32,7 @@ internal sealed class DigestMechanism(HashAlgorithmName algorithm, int length) :
     }
 }
 
-/// <summary>CKM_SHA224: .NET has no SHA-224 (DESIGN.md fact 4), so BouncyCastle computes it.</summary>
+/// <summary>CKM_SHA224 and the SHA-512/t digests: .NET has none of them (DESIGN.md fact 4), so BouncyCastle computes them.</summary>
 internal sealed class BouncyCastleDigestMechanism(Func<IDigest> create) : IDigestMechanism
 {
     public MechanismInfo Info { get; } = new(0, 0, CKF.CKF_DIGEST);
@@ -66,6 +66,8 @@ internal static class DigestMechanisms
         registry.Add(CKM.CKM_SHA256, new DigestMechanism(HashAlgorithmName.SHA256, 32));
         registry.Add(CKM.CKM_SHA384, new DigestMechanism(HashAlgorithmName.SHA384, 48));
         registry.Add(CKM.CKM_SHA512, new DigestMechanism(HashAlgorithmName.SHA512, 64));
+        registry.Add(CKM.CKM_SHA512_224, new BouncyCastleDigestMechanism(() => new Sha512tDigest(224)));
+        registry.Add(CKM.CKM_SHA512_256, new BouncyCastleDigestMechanism(() => new Sha512tDigest(256)));
         if (SHA3_256.IsSupported)
         {
             registry.Add(CKM.CKM_SHA3_256, new DigestMechanism(HashAlgorithmName.SHA3_256, 32));
