@@ -84,11 +84,25 @@ $script:TempDirs = [System.Collections.Generic.List[string]]::new()
 function step([string]$Text) { Write-Host "`n==> $Text" }
 function die([string]$Text) { throw "build.ps1: error: $Text" }
 
+# What NativeAOT and the export checks need beyond the .NET SDK (build.sh: BUILD_PACKAGES).
+$BuildPackages = @('clang', 'zlib1g-dev', 'binutils')
+
 function require_tools {
-    $tools = if ($IsWindows) { @('dotnet', 'dumpbin') } else { @('dotnet', 'nm', 'readelf') }
-    foreach ($tool in $tools) {
-        if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) {
-            die "'$tool' not found (nm and readelf come with binutils; dumpbin with a Visual Studio developer shell)"
+    if (-not (Get-Command dotnet -ErrorAction SilentlyContinue)) { die "'dotnet' not found: install the .NET 10 SDK first" }
+    if ($IsWindows) {
+        if (-not (Get-Command dumpbin -ErrorAction SilentlyContinue)) { die "'dumpbin' not found (use a Visual Studio developer shell)" }
+        return
+    }
+    $missing = -not (Get-Command clang -ErrorAction SilentlyContinue) -or -not (Get-Command nm -ErrorAction SilentlyContinue) -or
+        -not (Get-Command readelf -ErrorAction SilentlyContinue) -or -not (Test-Path /usr/include/zlib.h)
+    if ($missing) {
+        if ((& id -u) -eq '0' -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+            step "apt-get install $($BuildPackages -join ' ') (NativeAOT's linker, zlib, binutils)"
+            $env:DEBIAN_FRONTEND = 'noninteractive'
+            & apt-get update -q
+            & apt-get install -y -q --no-install-recommends @BuildPackages
+        } else {
+            die "missing build tools: run 'sudo apt-get install $($BuildPackages -join ' ')'"
         }
     }
 }

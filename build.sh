@@ -81,11 +81,22 @@ on_exit() {
     exit "$rc"
 }
 
+# What NativeAOT and the export checks need beyond the .NET SDK. On a fresh Debian machine, run as
+# root, the build installs them itself, so that ./build.sh alone does all set-up.
+BUILD_PACKAGES=(clang zlib1g-dev binutils)
+
 require_tools() {
-    local tool
-    for tool in dotnet nm readelf; do
-        command -v "$tool" >/dev/null || die "'$tool' not found (nm and readelf come with binutils; .ci/run installs what the build needs)"
-    done
+    command -v dotnet >/dev/null || die "'dotnet' not found: install the .NET 10 SDK first"
+    if ! command -v clang >/dev/null || ! command -v nm >/dev/null || ! command -v readelf >/dev/null \
+        || [[ ! -f /usr/include/zlib.h ]]; then
+        if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+            step "apt-get install ${BUILD_PACKAGES[*]} (NativeAOT's linker, zlib, binutils)"
+            DEBIAN_FRONTEND=noninteractive apt-get update -q
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${BUILD_PACKAGES[@]}"
+        else
+            die "missing build tools: run 'sudo apt-get install ${BUILD_PACKAGES[*]}'"
+        fi
+    fi
 }
 
 # ---------------------------------------------------------------------------------------------
