@@ -64,7 +64,7 @@ public sealed partial class EmbeddedBackend
 
     public int Digest(ulong session, ReadOnlySpan<byte> data, Span<byte> output, bool sizeQuery) =>
         Produce<IDigestOperation>(session, OperationKind.Digest, data, output, sizeQuery, ends: true,
-            static (op, _) => op.DigestLength, static (op, i, o) => { op.Update(i); return op.Final(o); });
+            static (op, _) => op.DigestLength, static (op, i, o) => op.Digest(i, o));
 
     public void DigestUpdate(ulong session, ReadOnlySpan<byte> part) =>
         Consume<IDigestOperation>(session, OperationKind.Digest, part, ends: false, static (op, i) => op.Update(i));

@@ -26,6 +26,10 @@ public interface IDigestOperation : IOperation
     void Update(ReadOnlySpan<byte> part);
     /// <summary>Writes the digest of everything given so far; <paramref name="output"/> is at least <see cref="DigestLength"/>.</summary>
     int Final(Span<byte> output);
+
+    /// <summary>C_Digest: the digest of <paramref name="data"/> alone, on the one-shot path (no hash context
+    /// is needed when nothing came before).</summary>
+    int Digest(ReadOnlySpan<byte> data, Span<byte> output);
 }
 
 public interface ISignMechanism : IMechanism

@@ -15,20 +15,32 @@ internal sealed class DigestMechanism(HashAlgorithmName algorithm, int length) :
     public IDigestOperation CreateDigest(Mechanism mechanism)
     {
         CkrException.ThrowIf(mechanism.Parameter is not null, CKR.CKR_MECHANISM_PARAM_INVALID, "digests take no parameter");
-        return new DigestOperation(IncrementalHash.CreateHash(algorithm), length);
+        return new DigestOperation(algorithm, length);
     }
 
-    private sealed class DigestOperation(IncrementalHash hash, int length) : IDigestOperation
+    /// <summary>The hash context is made on the first update only: C_DigestInit + C_Digest (the common,
+    /// hot case) hashes in one static call without allocating a context.</summary>
+    private sealed class DigestOperation(HashAlgorithmName algorithm, int length) : IDigestOperation
     {
+        private IncrementalHash? _hash;
+
         public int DigestLength => length;
 
         public bool UsesPrivateObject => false;
 
-        public void Update(ReadOnlySpan<byte> part) => hash.AppendData(part);
+        public void Update(ReadOnlySpan<byte> part) => (_hash ??= IncrementalHash.CreateHash(algorithm)).AppendData(part);
 
-        public int Final(Span<byte> output) => hash.GetHashAndReset(output);
+        public int Final(Span<byte> output) =>
+            _hash is null ? CryptographicOperations.HashData(algorithm, [], output) : _hash.GetHashAndReset(output);
 
-        public void Dispose() => hash.Dispose();
+        public int Digest(ReadOnlySpan<byte> data, Span<byte> output)
+        {
+            if (_hash is null) return CryptographicOperations.HashData(algorithm, data, output);
+            _hash.AppendData(data);
+            return _hash.GetHashAndReset(output);
+        }
+
+        public void Dispose() => _hash?.Dispose();
     }
 }
 
@@ -52,6 +64,12 @@ internal sealed class BouncyCastleDigestMechanism(Func<IDigest> create) : IDiges
         public void Update(ReadOnlySpan<byte> part) => digest.BlockUpdate(part);
 
         public int Final(Span<byte> output) => digest.DoFinal(output);
+
+        public int Digest(ReadOnlySpan<byte> data, Span<byte> output)
+        {
+            digest.BlockUpdate(data);
+            return digest.DoFinal(output);
+        }
 
         public void Dispose() => digest.Reset();
     }
