@@ -2,6 +2,7 @@ using CloudHsm.Core.Attributes;
 using CloudHsm.Core.Backend;
 using CloudHsm.Core.Errors;
 using CloudHsm.Core.Mechanisms;
+using CloudHsm.Core.Mechanisms.Wrapping;
 using CloudHsm.Core.Objects;
 using CloudHsm.Core.Sessions;
 using CloudHsm.Pkcs11.Abi;
@@ -230,27 +231,33 @@ public sealed partial class EmbeddedBackend
         return (handles[0], handles[1]);
     }
 
+    /// <summary>C_WrapKey (§5.18). The key checks come before any work, in the order of the arguments;
+    /// the mechanism (its own wrapper or a CKF_WRAP cipher, <see cref="WrapLookup"/>) does the rest.</summary>
     public int WrapKey(ulong session, Mechanism mechanism, ulong wrappingKey, ulong key, Span<byte> output, bool sizeQuery)
     {
         var s = _sessions.Get(session);
-        var wrapper = _mechanisms.Get<IWrapMechanism>(mechanism.Type);
+        var wrapper = _mechanisms.GetWrapper(mechanism.Type);
         var wrapping = s.Token.KeyForUse(wrappingKey, s.State, CKR.CKR_WRAPPING_KEY_HANDLE_INVALID);
         KeyUsage.Check(wrapping, CKA.CKA_WRAP, mechanism.Type);
         var target = s.Token.KeyForUse(key, s.State);
+        WrapPolicy.CheckWrap(wrapping, target);
         int required = wrapper.WrappedLength(mechanism, wrapping, target);
         if (sizeQuery) return required;
         if (output.Length < required) throw new BufferTooSmallException(required);
         return wrapper.Wrap(mechanism, wrapping, target, output);
     }
 
+    /// <summary>C_UnwrapKey (§5.18): the unwrapping key's CKA_UNWRAP_TEMPLATE joins the caller's template,
+    /// and the new key is stored only if this session may create it (<c>AddGenerated</c>).</summary>
     public ulong UnwrapKey(ulong session, Mechanism mechanism, ulong unwrappingKey, ReadOnlySpan<byte> wrappedKey, Template template)
     {
         var s = _sessions.Get(session);
-        var wrapper = _mechanisms.Get<IWrapMechanism>(mechanism.Type);
+        var unwrapper = _mechanisms.GetUnwrapper(mechanism.Type);
         var unwrapping = s.Token.KeyForUse(unwrappingKey, s.State, CKR.CKR_UNWRAPPING_KEY_HANDLE_INVALID);
         KeyUsage.Check(unwrapping, CKA.CKA_UNWRAP, mechanism.Type);
+        var merged = WrapPolicy.MergeUnwrapTemplate(unwrapping, template);
         var wrapped = wrappedKey.ToArray();
-        return s.Token.AddGenerated(s.Handle, s.State, ctx => [wrapper.Unwrap(mechanism, unwrapping, wrapped, template, ctx)])[0];
+        return s.Token.AddGenerated(s.Handle, s.State, ctx => [unwrapper.Unwrap(mechanism, unwrapping, wrapped, merged, ctx)])[0];
     }
 
     public ulong DeriveKey(ulong session, Mechanism mechanism, ulong baseKey, Template template)

@@ -54,6 +54,28 @@ public static class ObjectEngine
         return CreateKey(ObjectOrigin.Unwrapped, objectClass, keyType, template, unwrappedValues, mechanism: null, context);
     }
 
+    /// <summary>
+    /// The key C_DeriveKey makes: <paramref name="derivedValues"/> is the key material the mechanism
+    /// computed from <paramref name="baseKey"/>. It is not local; it has always been sensitive / never
+    /// extractable only if the base key has and it is so now. The base key's CKA_DERIVE_TEMPLATE
+    /// (§4.8) joins the caller's template.
+    /// </summary>
+    public static HsmObject Derive(CKO objectClass, CKK keyType, Template template,
+        IReadOnlyDictionary<CKA, byte[]> derivedValues, HsmObject baseKey, ObjectContext context)
+    {
+        CkrException.ThrowIf(objectClass is not (CKO.CKO_PRIVATE_KEY or CKO.CKO_SECRET_KEY),
+            CKR.CKR_TEMPLATE_INCONSISTENT, $"{objectClass} objects are not derived");
+        var combined = WithDeriveTemplate(template, baseKey);
+        return CreateKey(ObjectOrigin.Derived, objectClass, keyType, combined, derivedValues, mechanism: null, context, baseKey);
+    }
+
+    /// <summary>The caller's template followed by the base key's CKA_DERIVE_TEMPLATE; folding makes a
+    /// disagreement between the two CKR_TEMPLATE_INCONSISTENT.</summary>
+    private static Template WithDeriveTemplate(Template template, HsmObject baseKey) =>
+        baseKey.Attributes.TryGetValue(CKA.CKA_DERIVE_TEMPLATE, out var encoded) && encoded.Length > 0
+            ? new Template(template.Concat(AttributeCodec.DecodeTemplate(encoded)))
+            : template;
+
     /// <summary>C_CopyObject: a new object (new <see cref="HsmObject.Uid"/>) with the template's changes.</summary>
     public static HsmObject Copy(HsmObject source, Template template, ObjectContext context)
     {
@@ -116,7 +138,7 @@ public static class ObjectEngine
     private static readonly Dictionary<CKA, byte[]> NoContributions = [];
 
     private static HsmObject CreateKey(ObjectOrigin origin, CKO objectClass, CKK keyType, Template template,
-        IReadOnlyDictionary<CKA, byte[]> keyMaterial, CKM? mechanism, ObjectContext context)
+        IReadOnlyDictionary<CKA, byte[]> keyMaterial, CKM? mechanism, ObjectContext context, HsmObject? baseKey = null)
     {
         var schema = ObjectSchemas.Resolve(objectClass, (ulong)keyType);
         var contributions = new Dictionary<CKA, byte[]>(keyMaterial)
@@ -124,7 +146,7 @@ public static class ObjectEngine
             [CKA.CKA_CLASS] = AttributeValues.FromULong((ulong)objectClass),
             [CKA.CKA_KEY_TYPE] = AttributeValues.FromULong((ulong)keyType),
         };
-        return ObjectBuilder.Build(schema, origin, TemplateFolding.Fold(template), contributions, mechanism, context);
+        return ObjectBuilder.Build(schema, origin, TemplateFolding.Fold(template), contributions, mechanism, context, baseKey);
     }
 
     private static AttributeReadStatus View(HsmObject obj, CKA type, out ReadOnlyMemory<byte> value)

@@ -22,13 +22,14 @@ internal static class ObjectBuilder
         IReadOnlyDictionary<CKA, byte[]> template,
         IReadOnlyDictionary<CKA, byte[]> contributions,
         CKM? mechanism,
-        ObjectContext context)
+        ObjectContext context,
+        HsmObject? baseKey = null)
     {
         var (required, forbidden) = FootnotesFor(origin);
         foreach (var (type, value) in template)
             Admit(schema, type, value, forbidden, context);
         foreach (var rule in schema.Rules)
-            CkrException.ThrowIf(rule.Has(required) && !template.ContainsKey(rule.Type), CKR.CKR_TEMPLATE_INCOMPLETE,
+            CkrException.ThrowIf(required != None && rule.Has(required) && !template.ContainsKey(rule.Type), CKR.CKR_TEMPLATE_INCOMPLETE,
                 $"{schema.Name} needs {AttributeCatalog.Name(rule.Type)} in the template");
 
         var attributes = new Dictionary<CKA, byte[]>(template);
@@ -37,7 +38,7 @@ internal static class ObjectBuilder
         foreach (var rule in schema.Rules)
             if (rule.Has(HasDefault) && !attributes.ContainsKey(rule.Type))
                 attributes[rule.Type] = rule.CopyDefault()!;
-        KeyLifecycle.Stamp(schema, attributes, origin, mechanism);
+        KeyLifecycle.Stamp(schema, attributes, origin, mechanism, baseKey);
         ObjectInvariants.Establish(schema, attributes);
         ObjectInvariants.CheckComplete(schema, attributes);
         return new HsmObject(Guid.CreateVersion7(), schema, attributes);
@@ -48,6 +49,9 @@ internal static class ObjectBuilder
         ObjectOrigin.Created => (RequiredOnCreate, ForbiddenOnCreate),
         ObjectOrigin.Generated => (RequiredOnGenerate, ForbiddenOnGenerate),
         ObjectOrigin.Unwrapped => (RequiredOnUnwrap, ForbiddenOnUnwrap),
+        // No footnote names C_DeriveKey; like an unwrapped key, the mechanism supplies CKA_VALUE and the
+        // template may carry CKA_VALUE_LEN, so the unwrap prohibitions apply and nothing more is required.
+        ObjectOrigin.Derived => (None, ForbiddenOnUnwrap),
         _ => throw new ArgumentOutOfRangeException(nameof(origin), origin, null),
     };
 
