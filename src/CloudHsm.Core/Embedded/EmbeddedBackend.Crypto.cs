@@ -278,12 +278,25 @@ public sealed partial class EmbeddedBackend
         lock (s.Sync)
         {
             CkrException.ThrowIf(s.Operations.IsActive(kind), CKR.CKR_OPERATION_ACTIVE);
-            _mechanisms.Get<IMechanism>(mechanism.Type);
+            // The declared flags are the contract: a wrap-only cipher is not an encryption mechanism.
+            CkrException.ThrowIf((_mechanisms.GetInfo(mechanism.Type).Flags & FlagFor(kind)) == 0, CKR.CKR_MECHANISM_INVALID,
+                $"{mechanism.Type} does not do {kind}");
             var obj = s.Token.KeyForUse(key, s.State);
             KeyUsage.Check(obj, usage, mechanism.Type);
             s.Operations.Start(kind, create(_mechanisms, obj, mechanism), s.Token.LoginEpoch);
         }
     }
+
+    private static ulong FlagFor(OperationKind kind) => kind switch
+    {
+        OperationKind.Encrypt => CKF.CKF_ENCRYPT,
+        OperationKind.Decrypt => CKF.CKF_DECRYPT,
+        OperationKind.Sign => CKF.CKF_SIGN,
+        OperationKind.Verify => CKF.CKF_VERIFY,
+        OperationKind.SignRecover => CKF.CKF_SIGN_RECOVER,
+        OperationKind.VerifyRecover => CKF.CKF_VERIFY_RECOVER,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
 
     private int Produce<TOp>(ulong session, OperationKind kind, ReadOnlySpan<byte> input, Span<byte> output, bool sizeQuery, bool ends,
         Func<TOp, int, int> requiredLength, ProduceStep<TOp> step) where TOp : class, IOperation
