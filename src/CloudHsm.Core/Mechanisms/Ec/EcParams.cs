@@ -32,6 +32,8 @@ internal static class EcParams
         }
         catch (AsnContentException e)
         {
+            if (OpenScCurveName(der) is { } name && EcCurve.FromName(name) is { } curve)
+                return curve;
             throw new CkrException(CKR.CKR_DOMAIN_PARAMS_INVALID, "CKA_EC_PARAMS is not valid DER", e);
         }
         throw new CkrException(CKR.CKR_DOMAIN_PARAMS_INVALID, "CKA_EC_PARAMS must name a curve by OID or by name");
@@ -44,6 +46,16 @@ internal static class EcParams
         CkrException.ThrowIf(curve.Form != form, CKR.CKR_CURVE_NOT_SUPPORTED, $"{curve} is not a curve of a {key.KeyType} key");
         return curve;
     }
+
+    /// <summary>
+    /// OpenSC 0.23's pkcs11-tool (Debian 12) writes "curve25519" as a PrintableString whose length byte counts
+    /// one byte more than it writes (0x13 0x0B and ten characters). Taken as that name, so that
+    /// `--key-type EC:curve25519` works; any other malformed DER stays CKR_DOMAIN_PARAMS_INVALID.
+    /// </summary>
+    private static string? OpenScCurveName(ReadOnlySpan<byte> der) =>
+        der.Length > 2 && der[0] == 0x13 && der[1] == der.Length - 1 && der[2..].IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0
+            ? System.Text.Encoding.ASCII.GetString(der[2..])
+            : null;
 
     private static Asn1Tag? TryPeek(ReadOnlySpan<byte> der)
     {

@@ -98,8 +98,9 @@ internal sealed class EdDsaOperation : ISignOperation, IVerifyOperation
         return h.Finish();
     }
 
-    private int SignMessage(ReadOnlySpan<byte> message, Span<byte> signature)
+    private int SignMessage(ReadOnlySpan<byte> message, Span<byte> output)
     {
+        var signature = output[..SignatureLength]; // BouncyCastle wants the exact length, callers may give more
         switch (_key.Private)
         {
             case Ed25519PrivateKeyParameters k:

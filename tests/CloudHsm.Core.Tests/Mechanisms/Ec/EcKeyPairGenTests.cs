@@ -58,6 +58,17 @@ public sealed class EcKeyPairGenTests : EcFixture
     }
 
     [Test]
+    public void OpenSC_023s_curve25519_with_a_length_one_too_long_is_taken()
+    {
+        byte[] openSc = [0x13, 0x0B, .. "curve25519"u8];
+        var (pub, priv) = Generate(CKM.CKM_EC_MONTGOMERY_KEY_PAIR_GEN, openSc);
+        Assert.That(Unwrap(Read(pub, CKA.CKA_EC_POINT)), Has.Length.EqualTo(32));
+        Assert.That(Read(priv, CKA.CKA_EC_PARAMS), Is.EqualTo(openSc));
+        Assert.That(Rv(() => Generate(CKM.CKM_EC_MONTGOMERY_KEY_PAIR_GEN, [0x13, 0x0C, .. "curve25519"u8])), Is.EqualTo(CKR.CKR_DOMAIN_PARAMS_INVALID),
+            "two bytes short is not that bug");
+    }
+
+    [Test]
     public void Unknown_or_unsupported_curves_and_parameters_are_refused()
     {
         Assert.That(Rv(() => Generate(CKM.CKM_EC_KEY_PAIR_GEN, Oid("1.3.36.3.3.2.8.1.1.7"))), Is.EqualTo(CKR.CKR_CURVE_NOT_SUPPORTED), "brainpoolP256r1");

@@ -91,6 +91,16 @@ public sealed class EcdsaTests : EcFixture
     }
 
     [Test]
+    public void A_larger_signature_buffer_is_fine()
+    {
+        var (pub, priv) = Import(Key, P256);
+        var buffer = new byte[200];
+        Backend.SignInit(Session, new Mechanism(CKM.CKM_ECDSA_SHA256), priv);
+        Assert.That(Backend.Sign(Session, "x"u8, buffer, sizeQuery: false), Is.EqualTo(64));
+        Verify(CKM.CKM_ECDSA_SHA256, pub, "x"u8.ToArray(), buffer[..64]);
+    }
+
+    [Test]
     public void Raw_ECDSA_is_single_part_only()
     {
         var (_, priv) = Import(Key, P256);

@@ -81,6 +81,20 @@ public sealed class EdDsaTests : EcFixture
     }
 
     [Test]
+    public void A_larger_signature_buffer_is_fine()
+    {
+        var (pub, priv) = Generate(CKM.CKM_EC_EDWARDS_KEY_PAIR_GEN, Ed25519);
+        var buffer = new byte[1024];
+        Backend.SignInit(Session, new Mechanism(CKM.CKM_EDDSA), priv);
+        Assert.That(Backend.Sign(Session, "x"u8, buffer, sizeQuery: false), Is.EqualTo(64));
+        Verify(CKM.CKM_EDDSA, pub, "x"u8.ToArray(), buffer[..64]);
+        Backend.SignInit(Session, new Mechanism(CKM.CKM_EDDSA), priv);
+        Backend.SignUpdate(Session, "x"u8);
+        Assert.That(Backend.SignFinal(Session, buffer, sizeQuery: false), Is.EqualTo(64));
+        Verify(CKM.CKM_EDDSA, pub, "x"u8.ToArray(), buffer[..64]);
+    }
+
+    [Test]
     public void Generated_keys_sign_and_verify()
     {
         foreach (var ecParams in new[] { Ed25519, Ed448 })

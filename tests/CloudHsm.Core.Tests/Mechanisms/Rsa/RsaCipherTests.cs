@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using CloudHsm.Core.Attributes;
 using CloudHsm.Core.Backend;
 using CloudHsm.Core.Mechanisms.Rsa;
 using CloudHsm.Pkcs11.Abi;
@@ -166,13 +167,36 @@ public sealed class RsaCipherTests : RsaFixture
     private static Mechanism RsaAes(ulong bits) =>
         Mech(CKM.CKM_RSA_AES_KEY_WRAP, new RsaAesKeyWrapParameter(bits, Oaep(CKM.CKM_SHA256, CKG.CKG_MGF1_SHA256)));
 
+    // CKM_RSA_AES_KEY_WRAP declares CKF_WRAP|CKF_UNWRAP only, so it is driven through C_WrapKey/C_UnwrapKey.
+    private ulong SecretKey(byte[] value) => Backend.CreateObject(Session, new Template(
+    [
+        TemplateAttribute.ULong(CKA.CKA_CLASS, (ulong)CKO.CKO_SECRET_KEY),
+        TemplateAttribute.ULong(CKA.CKA_KEY_TYPE, (ulong)CKK.CKK_GENERIC_SECRET),
+        TemplateAttribute.Bool(CKA.CKA_EXTRACTABLE, true),
+        new TemplateAttribute(CKA.CKA_VALUE, value),
+    ]));
+
+    private byte[] Wrap(Mechanism mechanism, ulong key)
+    {
+        int length = Backend.WrapKey(Session, mechanism, PublicKey, key, default, sizeQuery: true);
+        var output = new byte[length];
+        return output[..Backend.WrapKey(Session, mechanism, PublicKey, key, output, sizeQuery: false)];
+    }
+
+    private static Template UnwrapTemplate => new(
+    [
+        TemplateAttribute.ULong(CKA.CKA_CLASS, (ulong)CKO.CKO_SECRET_KEY),
+        TemplateAttribute.ULong(CKA.CKA_KEY_TYPE, (ulong)CKK.CKK_GENERIC_SECRET),
+        TemplateAttribute.Bool(CKA.CKA_SENSITIVE, false),
+    ]);
+
     [TestCase(128UL)]
     [TestCase(192UL)]
     [TestCase(256UL)]
     public void RSA_AES_key_wrap_is_OAEP_of_a_temporary_key_then_KWP(ulong bits)
     {
         byte[] target = RandomNumberGenerator.GetBytes(45);
-        byte[] wrapped = Encrypt(RsaAes(bits), target);
+        byte[] wrapped = Wrap(RsaAes(bits), SecretKey(target));
         Assert.That(wrapped, Has.Length.EqualTo(256 + 48 + 8));
         using var rsa = DotNet(Key);
         byte[] aesKey = rsa.Decrypt(wrapped[..256], RSAEncryptionPadding.OaepSHA256);
@@ -180,23 +204,25 @@ public sealed class RsaCipherTests : RsaFixture
         using var aes = System.Security.Cryptography.Aes.Create();
         aes.Key = aesKey;
         Assert.That(aes.DecryptKeyWrapPadded(wrapped[256..]), Is.EqualTo(target));
-        Assert.That(Decrypt(RsaAes(bits), wrapped), Is.EqualTo(target));
+        ulong unwrapped = Backend.UnwrapKey(Session, RsaAes(bits), PrivateKey, wrapped, UnwrapTemplate);
+        Assert.That(Attribute(unwrapped, CKA.CKA_VALUE), Is.EqualTo(target));
     }
 
     [Test]
     public void RSA_AES_key_wrap_faults()
     {
-        Assert.That(Rv(() => Backend.EncryptInit(Session, RsaAes(64), PublicKey)), Is.EqualTo(CKR.CKR_MECHANISM_PARAM_INVALID));
-        Assert.That(Rv(() => Backend.EncryptInit(Session, Mech(CKM.CKM_RSA_AES_KEY_WRAP), PublicKey)), Is.EqualTo(CKR.CKR_MECHANISM_PARAM_INVALID));
-        byte[] wrapped = Encrypt(RsaAes(256), RandomNumberGenerator.GetBytes(32));
+        ulong key = SecretKey(RandomNumberGenerator.GetBytes(32));
+        Assert.That(Rv(() => Wrap(RsaAes(64), key)), Is.EqualTo(CKR.CKR_MECHANISM_PARAM_INVALID));
+        Assert.That(Rv(() => Wrap(Mech(CKM.CKM_RSA_AES_KEY_WRAP), key)), Is.EqualTo(CKR.CKR_MECHANISM_PARAM_INVALID));
+        Assert.That(Rv(() => Backend.EncryptInit(Session, RsaAes(256), PublicKey)), Is.EqualTo(CKR.CKR_MECHANISM_INVALID),
+            "a wrap-only mechanism is no encryption mechanism");
+        byte[] wrapped = Wrap(RsaAes(256), key);
         foreach (int index in new[] { 10, 270 })
-        {
-            Backend.DecryptInit(Session, RsaAes(256), PrivateKey);
-            Assert.That(Rv(() => Backend.Decrypt(Session, Flip(wrapped, index), new byte[256], false)), Is.EqualTo(CKR.CKR_ENCRYPTED_DATA_INVALID));
-        }
-        Backend.DecryptInit(Session, RsaAes(128), PrivateKey);
-        Assert.That(Rv(() => Backend.Decrypt(Session, wrapped, new byte[256], false)), Is.EqualTo(CKR.CKR_ENCRYPTED_DATA_INVALID), "AES key of another size");
-        Backend.DecryptInit(Session, RsaAes(256), PrivateKey);
-        Assert.That(Rv(() => Backend.Decrypt(Session, wrapped.AsSpan(0, 270), new byte[256], false)), Is.EqualTo(CKR.CKR_ENCRYPTED_DATA_LEN_RANGE));
+            Assert.That(Rv(() => Backend.UnwrapKey(Session, RsaAes(256), PrivateKey, Flip(wrapped, index), UnwrapTemplate)),
+                Is.EqualTo(CKR.CKR_WRAPPED_KEY_INVALID));
+        Assert.That(Rv(() => Backend.UnwrapKey(Session, RsaAes(128), PrivateKey, wrapped, UnwrapTemplate)),
+            Is.EqualTo(CKR.CKR_WRAPPED_KEY_INVALID), "AES key of another size");
+        Assert.That(Rv(() => Backend.UnwrapKey(Session, RsaAes(256), PrivateKey, wrapped.AsSpan(0, 270).ToArray(), UnwrapTemplate)),
+            Is.EqualTo(CKR.CKR_WRAPPED_KEY_LEN_RANGE));
     }
 }
