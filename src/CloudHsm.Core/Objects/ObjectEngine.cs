@@ -70,8 +70,9 @@ public static class ObjectEngine
     }
 
     /// <summary>The caller's template followed by the base key's CKA_DERIVE_TEMPLATE; folding makes a
-    /// disagreement between the two CKR_TEMPLATE_INCONSISTENT.</summary>
-    private static Template WithDeriveTemplate(Template template, HsmObject baseKey) =>
+    /// disagreement between the two CKR_TEMPLATE_INCONSISTENT. A mechanism that fills in defaults of its own
+    /// applies this first, so that a default never contradicts the base key's template.</summary>
+    internal static Template WithDeriveTemplate(Template template, HsmObject baseKey) =>
         baseKey.Attributes.TryGetValue(CKA.CKA_DERIVE_TEMPLATE, out var encoded) && encoded.Length > 0
             ? new Template(template.Concat(AttributeCodec.DecodeTemplate(encoded)))
             : template;

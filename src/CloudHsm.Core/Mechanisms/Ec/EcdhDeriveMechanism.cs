@@ -36,6 +36,8 @@ internal sealed class EcdhDeriveMechanism(MechanismInfo info) : IDeriveMechanism
         CkrException.ThrowIf(baseKey.Class != CKO.CKO_PRIVATE_KEY || baseKey.KeyType is not (CKK.CKK_EC or CKK.CKK_EC_MONTGOMERY),
             CKR.CKR_KEY_TYPE_INCONSISTENT, "ECDH needs a CKK_EC or CKK_EC_MONTGOMERY private key");
 
+        // The base key's CKA_DERIVE_TEMPLATE counts as if the caller had given it (key type and length included).
+        template = ObjectEngine.WithDeriveTemplate(template, baseKey);
         var keyType = DerivedKeyTemplate.KeyType(template);
         byte[] z = baseKey.KeyType == CKK.CKK_EC ? WeierstrassSecret(EcKeys.Weierstrass(baseKey), p.PublicData)
                                                  : MontgomerySecret(EcKeys.Montgomery(baseKey), p.PublicData);

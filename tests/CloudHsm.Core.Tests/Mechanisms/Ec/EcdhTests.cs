@@ -105,6 +105,21 @@ public sealed class EcdhTests : EcFixture
     }
 
     [Test]
+    public void The_base_keys_derive_template_applies()
+    {
+        var (pubB, _) = Generate(CKM.CKM_EC_KEY_PAIR_GEN, P256);
+        byte[] pointB = Unwrap(Read(pubB, CKA.CKA_EC_POINT));
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        byte[] deriveTemplate = AttributeCodec.Encode(new Template([TemplateAttribute.Bool(CKA.CKA_EXTRACTABLE, false)]));
+        ulong baseKey = Backend.CreateObject(Session, PrivateTemplate(CKK.CKK_EC, P256, key.ExportParameters(true).D,
+            new TemplateAttribute(CKA.CKA_DERIVE_TEMPLATE, deriveTemplate)));
+        Assert.That(Rv(() => Derive(baseKey, Params(pointB), SecretTemplate(extractable: true))), Is.EqualTo(CKR.CKR_TEMPLATE_INCONSISTENT),
+            "the caller's template contradicts CKA_DERIVE_TEMPLATE");
+        ulong derived = Derive(baseKey, Params(pointB), new Template([TemplateAttribute.ULong(CKA.CKA_CLASS, (ulong)CKO.CKO_SECRET_KEY)]));
+        Assert.That(Read(derived, CKA.CKA_EXTRACTABLE), Is.EqualTo(new byte[] { 0 }), "CKA_DERIVE_TEMPLATE supplied it");
+    }
+
+    [Test]
     public void X25519_matches_RFC_7748()
     {
         byte[] alice = Convert.FromHexString("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");

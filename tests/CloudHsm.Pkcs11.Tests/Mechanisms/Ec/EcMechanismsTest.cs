@@ -89,6 +89,24 @@ public sealed class EcMechanismsTest : RwUserSessionFixture
     }
 
     [Test]
+    public void Signing_into_a_larger_buffer_reports_the_signature_length()
+    {
+        // pkcs11-tool passes a large buffer without a size query first.
+        foreach (var (gen, ecParams, length) in new[] { (EcCalls.CKM_EC_EDWARDS_KEY_PAIR_GEN, EcCalls.Ed25519, 64UL),
+            (EcCalls.CKM_EC_EDWARDS_KEY_PAIR_GEN, EcCalls.Ed448, 114UL), (CKM.CKM_EC_KEY_PAIR_GEN, EcCalls.P521, 132UL) })
+        {
+            var (_, priv) = EcCalls.Generate(Session, gen, ecParams);
+            using var mech = gen == CKM.CKM_EC_KEY_PAIR_GEN ? new NativeMechanism((ulong)CKM.CKM_ECDSA_SHA512) : EcCalls.Eddsa();
+            byte[] data = TestData.Random(20), sig = new byte[512];
+            ulong len = (ulong)sig.Length;
+            P11.Ok(Module.Low.C_SignInit(Session, ref mech.Value, priv), "C_SignInit");
+            P11.Ok(Module.Low.C_SignUpdate(Session, data, (ulong)data.Length), "C_SignUpdate");
+            P11.Ok(Module.Low.C_SignFinal(Session, sig, ref len), "C_SignFinal");
+            Assert.That(len, Is.EqualTo(length));
+        }
+    }
+
+    [Test]
     public void ECDH_both_sides_agree_raw_DER_and_with_the_SHA256_KDF()
     {
         var (pubA, privA) = EcCalls.Generate(Session, CKM.CKM_EC_KEY_PAIR_GEN, EcCalls.P256);
