@@ -46,6 +46,31 @@ p11 --token-label interop --login --pin "$USER_PIN" --read-object --type data --
 p11 --token-label interop -M && grep -q 'SHA256' "$work/out" && ok "list-mechanisms" || fail "list-mechanisms" "$work/out"
 p11 --token-label interop --login --pin "$USER_PIN" --test && grep -q 'No errors' "$work/out" \
     && ok "pkcs11-tool --test" || fail "pkcs11-tool --test" "$work/out"
+# Keys made in the token, then pkcs11-tool's own signature/verify/decrypt tests over them. --allow-sw:
+# pkcs11-tool only tests mechanisms flagged CKF_HW unless told otherwise, and this token is software.
+p11 --token-label interop --login --pin "$USER_PIN" --keypairgen --key-type rsa:2048 --label rsa-key --id 01 \
+    && ok "RSA-2048 key pair generated" || fail "RSA key pair" "$work/out"
+p11 --token-label interop --login --pin "$USER_PIN" --keypairgen --key-type EC:prime256v1 --label ec-key --id 02 \
+    && ok "EC P-256 key pair generated" || fail "EC key pair" "$work/out"
+p11 --token-label interop --login --pin "$USER_PIN" --keypairgen --key-type EC:edwards25519 --label ed-key --id 03 \
+    && ok "Ed25519 key pair generated" || fail "Ed25519 key pair" "$work/out"
+p11 --token-label interop --login --pin "$USER_PIN" --keygen --key-type AES:32 --label aes-key --id 04 \
+    && ok "AES-256 key generated" || fail "AES key" "$work/out"
+p11 --token-label interop --login --pin "$USER_PIN" --test --allow-sw \
+    && grep -q 'No errors' "$work/out" && grep -q 'SHA256-RSA-PKCS: OK' "$work/out" && grep -q 'RSA-PKCS-OAEP' "$work/out" \
+    && ok "pkcs11-tool --test over RSA keys (sign, verify, decrypt)" || fail "pkcs11-tool --test --allow-sw" "$work/out"
+head -c 1000 /dev/urandom >"$work/message.bin"
+for mech in ECDSA-SHA256:02 EDDSA:03 SHA256-RSA-PKCS-PSS:01; do
+    m=${mech%%:*} id=${mech##*:}
+    if p11 --token-label interop --login --pin "$USER_PIN" --sign -m "$m" --id "$id" -i "$work/message.bin" -o "$work/sig.bin" \
+        && p11 --token-label interop --login --pin "$USER_PIN" --verify -m "$m" --id "$id" -i "$work/message.bin" --signature-file "$work/sig.bin" \
+        && grep -q 'Signature is valid' "$work/out"; then
+        ok "sign and verify with $m"
+    else
+        fail "sign and verify with $m" "$work/out"
+    fi
+done
+
 p11 --token-label interop --login --pin wrong-pin-1 --list-objects
 grep -q 'CKR_PIN_INCORRECT' "$work/out" && ok "a wrong PIN is CKR_PIN_INCORRECT" || fail "wrong PIN" "$work/out"
 
