@@ -42,7 +42,7 @@ internal sealed class EcdsaOperation(WeierstrassKey key, CKM? hash, bool usesPri
 
     public void Update(ReadOnlySpan<byte> part)
     {
-        CkrException.ThrowIf(hash is null, CKR.CKR_FUNCTION_NOT_SUPPORTED, "CKM_ECDSA is single-part only");
+        if (hash is null) throw SinglePartOnly.Refusal("CKM_ECDSA");
         (_running ??= EcHash.Start(hash!.Value)).Append(part);
     }
 
@@ -63,7 +63,7 @@ internal sealed class EcdsaOperation(WeierstrassKey key, CKM? hash, bool usesPri
 
     private byte[] FinishHash()
     {
-        CkrException.ThrowIf(hash is null, CKR.CKR_FUNCTION_NOT_SUPPORTED, "CKM_ECDSA is single-part only");
+        if (hash is null) throw SinglePartOnly.Refusal("CKM_ECDSA");
         return _running is null ? EcHash.Compute(hash!.Value, []) : _running.Finish();
     }
 

@@ -5,7 +5,7 @@ namespace CloudHsm.Core.Mechanisms.Rsa;
 
 /// <summary>
 /// RSA encryption or decryption: single-part only (§6.1 footnote 1), so C_EncryptUpdate/C_DecryptUpdate and
-/// their Final answer CKR_FUNCTION_NOT_SUPPORTED and end the operation. Lengths come from the scheme, which
+/// their Final get <see cref="SinglePartOnly"/>'s answer. Lengths come from the scheme, which
 /// checks the input length first.
 /// </summary>
 internal sealed class RsaCipherOperation(RsaKey key, IRsaEncryptionScheme scheme, bool encrypt, bool usesPrivateObject) : ICipherOperation
@@ -29,7 +29,7 @@ internal sealed class RsaCipherOperation(RsaKey key, IRsaEncryptionScheme scheme
 
     public int Final(Span<byte> output) => throw SinglePart();
 
-    private static CkrException SinglePart() => new(CKR.CKR_FUNCTION_NOT_SUPPORTED, "RSA encryption is single-part only");
+    private static CkrException SinglePart() => SinglePartOnly.Refusal("RSA encryption");
 
     public void Dispose()
     {

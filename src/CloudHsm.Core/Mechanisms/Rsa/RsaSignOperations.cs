@@ -6,8 +6,8 @@ namespace CloudHsm.Core.Mechanisms.Rsa;
 
 /// <summary>
 /// The shapes of an RSA signature operation. A mechanism without hashing (CKM_RSA_PKCS, CKM_RSA_PKCS_PSS,
-/// CKM_RSA_X_509) is single-part only (§6.1 table footnote 1): C_SignUpdate/C_SignFinal answer
-/// CKR_FUNCTION_NOT_SUPPORTED, as SoftHSM does, and end the operation. A hashing mechanism accumulates parts
+/// CKM_RSA_X_509) is single-part only (§6.1 table footnote 1): C_SignUpdate/C_SignFinal get
+/// <see cref="SinglePartOnly"/>'s answer. A hashing mechanism accumulates parts
 /// and hands the scheme the DigestInfo (PKCS #1 v1.5) or the bare hash (PSS).
 /// </summary>
 internal abstract class RsaSignatureOperation(RsaKey key, IRsaSignatureScheme scheme, RsaHash? hash, bool digestInfo, bool usesPrivateObject)
@@ -24,7 +24,7 @@ internal abstract class RsaSignatureOperation(RsaKey key, IRsaSignatureScheme sc
     public void Update(ReadOnlySpan<byte> part)
     {
         if (_message is null)
-            throw new CkrException(CKR.CKR_FUNCTION_NOT_SUPPORTED, "this mechanism is single-part only");
+            throw SinglePartOnly.Refusal("this mechanism");
         _message.Append(part);
     }
 
@@ -33,7 +33,7 @@ internal abstract class RsaSignatureOperation(RsaKey key, IRsaSignatureScheme sc
     {
         if (_message is null)
         {
-            CkrException.ThrowIf(final, CKR.CKR_FUNCTION_NOT_SUPPORTED, "this mechanism is single-part only");
+            if (final) throw SinglePartOnly.Refusal("this mechanism");
             return lastPart.ToArray();
         }
         _message.Append(lastPart);
