@@ -13,13 +13,15 @@ namespace CloudHsm.Core.Sessions;
 /// </summary>
 internal sealed class SessionOperations
 {
-    private readonly IOperation?[] _slots = new IOperation?[Enum.GetValues<OperationKind>().Length];
-    private readonly long[] _loginEpochs = new long[Enum.GetValues<OperationKind>().Length];
+    private static readonly OperationKind[] Kinds = Enum.GetValues<OperationKind>();
+
+    private readonly IOperation?[] _slots = new IOperation?[Kinds.Length];
+    private readonly long[] _loginEpochs = new long[Kinds.Length];
 
     public bool IsActive(OperationKind kind) => _slots[(int)kind] is not null;
 
     /// <summary>Any operation but a search.</summary>
-    public bool AnyCryptographic => Enum.GetValues<OperationKind>().Any(k => k != OperationKind.Find && IsActive(k));
+    public bool AnyCryptographic => Array.Exists(Kinds, k => k != OperationKind.Find && IsActive(k));
 
     public void Start(OperationKind kind, IOperation operation, long loginEpoch)
     {
@@ -54,7 +56,7 @@ internal sealed class SessionOperations
 
     public void EndAll()
     {
-        foreach (var kind in Enum.GetValues<OperationKind>())
+        foreach (var kind in Kinds)
             End(kind);
     }
 

@@ -20,6 +20,7 @@ internal sealed partial class Token
 {
     private readonly ConcurrentDictionary<ulong, ObjectEntry> _objects = new();
     private readonly Dictionary<Guid, ulong> _handleOfUid = [];
+    private readonly HashSet<ulong> _sessionsWithObjects = [];
     private long _seenChangeStamp = long.MinValue;
 
     private ObjectContext Context => new(IsSecurityOfficer: LoggedIn == CKU.CKU_SO);
@@ -168,6 +169,7 @@ internal sealed partial class Token
         if (obj.IsToken) Persist(obj);
         ulong handle = HandleOf(obj.Uid);
         _objects[handle] = new ObjectEntry(handle, obj, obj.IsToken ? 0 : session, false);
+        if (!obj.IsToken) _sessionsWithObjects.Add(session);
         return handle;
     }
 
@@ -244,6 +246,8 @@ internal sealed partial class Token
     {
         lock (Sync)
         {
+            // Most sessions make no session objects: closing them must not scan every object.
+            if (!_sessionsWithObjects.Remove(session)) return;
             foreach (var (handle, entry) in _objects)
                 if (entry.OwnerSession == session) _objects.TryRemove(handle, out _);
         }
