@@ -18,13 +18,19 @@ namespace CloudHsm.Pkcs11.Native;
 /// process, the backend is dropped WITHOUT Dispose (disposing would close or roll back the parent's
 /// SQLite state through shared descriptors) and the module acts as not initialised, so the child's
 /// own C_Initialize succeeds. The dropped objects are garbage in the child and never touched again.
+/// The child keeps the parent's configuration: nginx clears its workers' environment, and a worker that
+/// re-read CLOUDHSM_PKCS11_CONF would open another token directory (and libp11 then waits forever for a
+/// session on a slot that is not there).
 /// </remarks>
 internal static class ModuleState
 {
-    private sealed record Loaded(ICryptokiBackend Backend, int ProcessId);
+    private sealed record Loaded(ICryptokiBackend Backend, ModuleConfig Config, int ProcessId);
 
     private static readonly Lock Gate = new();
     private static Loaded? s_loaded;
+
+    /// <summary>The configuration of the process this one was forked from, if it was.</summary>
+    private static ModuleConfig? s_parentConfig;
 
     /// <summary>The backend, or CKR_CRYPTOKI_NOT_INITIALIZED (also in a forked child of the process
     /// that initialised it). One volatile read and a getpid per call.</summary>
@@ -66,10 +72,10 @@ internal static class ModuleState
                 ForgetParent(loaded);
             }
             DiagnosticLog.Configure(null, null); // the environment's settings (again: a forked child's own file)
-            ModuleConfig config = ModuleConfigLoader.Load(args.ConfigJson);
+            ModuleConfig config = s_parentConfig ?? ModuleConfigLoader.Load(args.ConfigJson);
             DiagnosticLog.Configure(config.LogDestination, config.LogLevel);
             var backend = BackendFactory.Open(config);
-            Volatile.Write(ref s_loaded, new Loaded(backend, pid));
+            Volatile.Write(ref s_loaded, new Loaded(backend, config, pid));
             DiagnosticLog.Write(DiagnosticLevel.Info, $"initialised, token directory {config.TokenDirectory}");
             return CKR.CKR_OK;
         }
@@ -96,7 +102,9 @@ internal static class ModuleState
 
     private static void ForgetParent(Loaded parents)
     {
-        if (Interlocked.CompareExchange(ref s_loaded, null, parents) == parents)
-            DiagnosticLog.Write(DiagnosticLevel.Info, $"process {parents.ProcessId} forked: dropping its backend without closing it");
+        if (Interlocked.CompareExchange(ref s_loaded, null, parents) != parents)
+            return;
+        s_parentConfig = parents.Config;
+        DiagnosticLog.Write(DiagnosticLevel.Info, $"process {parents.ProcessId} forked: dropping its backend without closing it");
     }
 }

@@ -5,7 +5,8 @@
  * Per PKCS#11 (and libp11) a child must call C_Initialize again: the parent's sessions are void there.
  *
  *   parent: C_Initialize, C_OpenSession (R/W), C_Login(USER), creates a token data object, forks 3 children;
- *   child:  C_Initialize must return CKR_OK; the parent's session handle must be invalid; it opens a
+ *   child:  C_Initialize must return CKR_OK (child 0 with CLOUDHSM_PKCS11_CONF unset, as nginx leaves its
+ *           workers: it must still reach the parent's token); the parent's session handle must be invalid; it opens a
  *           session, logs in, digests (SHA-256 KAT), sees the parent's object, creates and finds its own
  *           token object, C_Finalize, exits 0. Children run at the same time.
  *   parent: waits for all (alarm() bounds everything), then must see every child's object: a change
@@ -51,6 +52,9 @@ static int child(int index, const char *module, const char *token, const char *p
     CK_C_GetFunctionList gfl = (CK_C_GetFunctionList)dlsym(handle, "C_GetFunctionList");
     check(gfl(&p11), "child C_GetFunctionList", code);
 
+    /* nginx clears its workers' environment: the child must keep the parent's configuration. */
+    if (index == 0)
+        unsetenv("CLOUDHSM_PKCS11_CONF");
     CK_RV rv = initialize(p11);
     if (rv != CKR_OK)
         fail(code, "child %d: C_Initialize returned %s (0x%lx), expected CKR_OK", index, rv_name(rv), (unsigned long)rv);

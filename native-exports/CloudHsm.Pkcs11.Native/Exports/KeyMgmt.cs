@@ -99,23 +99,28 @@ internal static unsafe class KeyMgmt
     }
 
     /// <summary>phKey is required: the SSL3/TLS key-material mechanisms that return their keys through
-    /// the parameter instead (and take phKey NULL) are not offered.</summary>
+    /// the parameter instead (and take phKey NULL) are not offered. The handles of additional keys
+    /// (SP 800-108 CK_DERIVED_KEY) go to the phKey of their entries in the parameter.</summary>
     [UnmanagedCallersOnly(EntryPoint = "C_DeriveKey", CallConvs = [typeof(CallConvCdecl)])]
     public static CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM* pMechanism, CK_OBJECT_HANDLE hBaseKey,
                                     CK_ATTRIBUTE* pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE* phKey)
     {
         CKR rv;
+        var outputs = new DerivedKeyOutputs();
         try
         {
             var backend = ModuleState.Backend;
             var result = NativeIn.Out(phKey);
-            var mechanism = MechanismReader.Read(pMechanism);
+            var mechanism = MechanismReader.Read(pMechanism, outputs);
             var template = TemplateReader.Read(pTemplate, ulAttributeCount);
-            *result = CkULong.From(backend.DeriveKey(hSession, mechanism, hBaseKey, template));
+            var derived = backend.DeriveKey(hSession, mechanism, hBaseKey, template);
+            outputs.Write(derived.AdditionalKeys);
+            *result = CkULong.From(derived.Key);
             rv = CKR.CKR_OK;
         }
         catch (Exception e)
         {
+            outputs.MarkFailed(e);
             rv = Boundary.ToCkr(e);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pMechanism={Boundary.Ptr(pMechanism)}, hBaseKey={hBaseKey}, pTemplate={Boundary.Ptr(pTemplate)}, ulAttributeCount={ulAttributeCount}, phKey={Boundary.Held(phKey)}");

@@ -16,19 +16,30 @@ internal static class MechanismParameters
     /// <summary>A parser for one mechanism's parameter. Failures are CkrException(CKR_MECHANISM_PARAM_INVALID).</summary>
     public delegate MechanismParameter Parser(ReadOnlySpan<byte> parameter);
 
-    /// <summary>The one registration list: each family registers its parsers in its own file.</summary>
-    private static readonly FrozenDictionary<CKM, Parser> Parsers = Build();
+    /// <summary>A parser for a parameter that also names output handles (CK_DERIVED_KEY.phKey): it records
+    /// the caller's pointers in <paramref name="outputs"/>, which stay in the boundary.</summary>
+    public delegate MechanismParameter OutputParser(ReadOnlySpan<byte> parameter, DerivedKeyOutputs outputs);
 
-    private static FrozenDictionary<CKM, Parser> Build()
+    /// <summary>The one registration list: each family registers its parsers in its own file.</summary>
+    private static readonly (FrozenDictionary<CKM, Parser> Plain, FrozenDictionary<CKM, OutputParser> WithOutputs) Parsers = Build();
+
+    private static (FrozenDictionary<CKM, Parser>, FrozenDictionary<CKM, OutputParser>) Build()
     {
         var table = new Dictionary<CKM, Parser>();
+        var withOutputs = new Dictionary<CKM, OutputParser>();
         RsaParameterParsers.Register(table);
         EcParameterParsers.Register(table);
         AesParameterParsers.Register(table);
-        MacParameterParsers.Register(table);
-        return table.ToFrozenDictionary();
+        MacParameterParsers.Register(table, withOutputs);
+        return (table.ToFrozenDictionary(), withOutputs.ToFrozenDictionary());
     }
 
-    public static MechanismParameter Parse(CKM type, ReadOnlySpan<byte> parameter) =>
-        Parsers.TryGetValue(type, out var parse) ? parse(parameter) : new ByteArrayParameter(parameter.ToArray());
+    /// <summary>The managed parameter. <paramref name="outputs"/> receives the output pointers the parameter
+    /// names (C_DeriveKey passes it; elsewhere such a mechanism fails later, and its pointers are dropped).</summary>
+    public static MechanismParameter Parse(CKM type, ReadOnlySpan<byte> parameter, DerivedKeyOutputs? outputs = null)
+    {
+        if (Parsers.WithOutputs.TryGetValue(type, out var withOutputs))
+            return withOutputs(parameter, outputs ?? new DerivedKeyOutputs());
+        return Parsers.Plain.TryGetValue(type, out var parse) ? parse(parameter) : new ByteArrayParameter(parameter.ToArray());
+    }
 }

@@ -11,12 +11,13 @@ namespace CloudHsm.Pkcs11.Native.Marshalling;
 /// </summary>
 internal static unsafe class MechanismReader
 {
-    public static Mechanism Read(CK_MECHANISM* pMechanism)
+    /// <param name="outputs">C_DeriveKey's collector of the output pointers a parameter names (CK_DERIVED_KEY.phKey).</param>
+    public static Mechanism Read(CK_MECHANISM* pMechanism, DerivedKeyOutputs? outputs = null)
     {
         // PKCS#11 3.0 lets C_*Init(NULL) cancel an operation; the 2.40 backend API has no such call yet.
         var m = NativeIn.Out(pMechanism);
         var type = (CKM)NativeIn.Enum32(m->mechanism, CKR.CKR_MECHANISM_INVALID);
         var parameter = NativeIn.Bytes((byte*)m->pParameter, m->ulParameterLen);
-        return new Mechanism(type, parameter.IsEmpty ? null : MechanismParameters.Parse(type, parameter));
+        return new Mechanism(type, parameter.IsEmpty ? null : MechanismParameters.Parse(type, parameter, outputs));
     }
 }

@@ -102,7 +102,10 @@ public interface ICryptokiBackend : IDisposable
     (ulong PublicKey, ulong PrivateKey) GenerateKeyPair(ulong session, Mechanism mechanism, Template publicTemplate, Template privateTemplate);
     int WrapKey(ulong session, Mechanism mechanism, ulong wrappingKey, ulong key, Span<byte> output, bool sizeQuery);
     ulong UnwrapKey(ulong session, Mechanism mechanism, ulong unwrappingKey, ReadOnlySpan<byte> wrappedKey, Template template);
-    ulong DeriveKey(ulong session, Mechanism mechanism, ulong baseKey, Template template);
+    /// <summary>All the keys are created or none is. A fault in an additional key's template is
+    /// <see cref="Errors.AdditionalKeyTemplateException"/>, which names that key (§6.42: its phKey gets
+    /// CK_INVALID_HANDLE).</summary>
+    DerivedKeys DeriveKey(ulong session, Mechanism mechanism, ulong baseKey, Template template);
 
     // Random numbers (§5.15)
     void SeedRandom(ulong session, ReadOnlySpan<byte> seed);

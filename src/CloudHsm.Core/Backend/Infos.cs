@@ -57,6 +57,10 @@ public sealed record ByteArrayParameter(byte[] Value) : MechanismParameter;
 /// <summary>CK_MECHANISM in managed form.</summary>
 public sealed record Mechanism(CKM Type, MechanismParameter? Parameter = null);
 
+/// <summary>What C_DeriveKey made: the key its template defines, then the additional keys the mechanism
+/// parameter defines (SP 800-108's CK_DERIVED_KEY array), in that array's order; empty when there are none.</summary>
+public sealed record DerivedKeys(ulong Key, IReadOnlyList<ulong> AdditionalKeys);
+
 /// <summary>How C_GetAttributeValue answers for one attribute (PKCS#11 §5.7, C_GetAttributeValue rules 1-5).</summary>
 public enum AttributeReadStatus
 {

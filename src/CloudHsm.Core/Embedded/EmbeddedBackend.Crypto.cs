@@ -260,13 +260,22 @@ public sealed partial class EmbeddedBackend
         return s.Token.AddGenerated(s.Handle, s.State, ctx => [unwrapper.Unwrap(mechanism, unwrapping, wrapped, merged, ctx)])[0];
     }
 
-    public ulong DeriveKey(ulong session, Mechanism mechanism, ulong baseKey, Template template)
+    /// <summary>C_DeriveKey (§5.18). Keys the parameter names by handle (<see cref="IKeyReferencingParameter"/>)
+    /// are resolved after the base key, under the same rules: visible to this session, opened, CKA_DERIVE.</summary>
+    public DerivedKeys DeriveKey(ulong session, Mechanism mechanism, ulong baseKey, Template template)
     {
         var s = _sessions.Get(session);
         var deriver = _mechanisms.Get<IDeriveMechanism>(mechanism.Type);
         var key = s.Token.KeyForUse(baseKey, s.State);
         KeyUsage.Check(key, CKA.CKA_DERIVE, mechanism.Type);
-        return s.Token.AddGenerated(s.Handle, s.State, ctx => [deriver.Derive(mechanism, key, template, ctx)])[0];
+        var resolved = KeyReferences.Resolve(mechanism, handle =>
+        {
+            var named = s.Token.KeyForUse(handle, s.State);
+            KeyUsage.Check(named, CKA.CKA_DERIVE, mechanism.Type);
+            return named;
+        });
+        var handles = s.Token.AddGenerated(s.Handle, s.State, ctx => deriver.Derive(resolved, key, template, ctx));
+        return new DerivedKeys(handles[0], handles[1..]);
     }
 
     // --- The shared shape of the calls above ---------------------------------------------------

@@ -105,5 +105,7 @@ public interface IWrapMechanism : IMechanism
 
 public interface IDeriveMechanism : IMechanism
 {
-    Objects.HsmObject Derive(Mechanism mechanism, Objects.HsmObject baseKey, Attributes.Template template, Objects.ObjectContext context);
+    /// <summary>The derived key, then any additional keys the parameter asks for (SP 800-108's CK_DERIVED_KEY)
+    /// in their order. The backend stores them all or none.</summary>
+    Objects.HsmObject[] Derive(Mechanism mechanism, Objects.HsmObject baseKey, Attributes.Template template, Objects.ObjectContext context);
 }

@@ -23,9 +23,9 @@ public class SchemaTests
     }
 
     [Test]
-    public void The_policy_table_tests_drive_every_supported_type_but_the_other_hmac_keys()
+    public void The_policy_table_tests_drive_every_supported_type_but_the_other_hmac_keys_and_hkdf()
     {
-        CKK[] hmac = [CKK.CKK_SHA_1_HMAC, CKK.CKK_SHA224_HMAC, CKK.CKK_SHA384_HMAC, CKK.CKK_SHA512_HMAC];
+        CKK[] hmac = [CKK.CKK_SHA_1_HMAC, CKK.CKK_SHA224_HMAC, CKK.CKK_SHA384_HMAC, CKK.CKK_SHA512_HMAC, CKK.CKK_HKDF];
         var driven = SpecTable.Types.Select(t => t.Type)
             .Concat(hmac.Select(k => ObjectTypes.Secret(k, k.ToString(), [1])))
             .Select(t => ObjectEngine.Create(t.Minimal, ObjectContext.User).Schema.Name);

@@ -50,7 +50,7 @@ public unsafe class MacParameterParserTests
 
         var read = (Sp800108KdfParameter)Read(mem, CKM.CKM_SP800_108_COUNTER_KDF, p, sizeof(CK_SP800_108_KDF_PARAMS))!;
         Assert.That(read.PrfType, Is.EqualTo((ulong)CKM.CKM_AES_CMAC));
-        Assert.That(read.AdditionalDerivedKeys, Is.Zero);
+        Assert.That(read.AdditionalKeys, Is.Empty);
         Assert.That(((PrfByteArray)read.DataParameters[0]).Value, Is.EqualTo(new byte[] { 0xde, 0xad }));
         Assert.That(read.DataParameters[1], Is.EqualTo(new PrfIterationVariable(true, 16)));
         Assert.That(read.DataParameters[2], Is.EqualTo(new PrfDkmLength(2, false, 32)));

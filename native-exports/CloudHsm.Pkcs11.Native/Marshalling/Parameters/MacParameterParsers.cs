@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CloudHsm.Core.Attributes;
 using CloudHsm.Core.Backend;
 using CloudHsm.Core.Errors;
 using CloudHsm.Core.Mechanisms.Mac;
@@ -9,7 +10,7 @@ namespace CloudHsm.Pkcs11.Native.Marshalling.Parameters;
 
 /// <summary>
 /// Parsers of the MAC/KDF family's parameters: CK_MAC_GENERAL_PARAMS (a CK_ULONG), CK_SP800_108_KDF_PARAMS
-/// with its CK_PRF_DATA_PARAM array, and CK_HKDF_PARAMS. Each structure must have its exact platform size;
+/// with its CK_PRF_DATA_PARAM and CK_DERIVED_KEY arrays, and CK_HKDF_PARAMS. Each structure must have its exact platform size;
 /// everything it points to is copied; any fault in it is CKR_MECHANISM_PARAM_INVALID.
 /// </summary>
 internal static unsafe class MacParameterParsers
@@ -17,6 +18,9 @@ internal static unsafe class MacParameterParsers
     /// <summary>A bound on CK_SP800_108_KDF_PARAMS.ulNumberOfDataParams, far above any encoding scheme's
     /// needs (NIST's sample has five), so a wild count cannot make the token walk caller memory.</summary>
     private const int MaxDataParameters = 64;
+
+    /// <summary>A bound on CK_SP800_108_KDF_PARAMS.ulAdditionalDerivedKeys, likewise (a protocol needs a handful).</summary>
+    private const int MaxAdditionalKeys = 64;
 
     // CK_PRF_DATA_TYPE values (pkcs11t.h 3.0).
     private const ulong IterationVariable = 1, DkmLength = 3, ByteArray = 4;
@@ -27,11 +31,12 @@ internal static unsafe class MacParameterParsers
         CKM.CKM_SHA384_HMAC_GENERAL, CKM.CKM_SHA512_HMAC_GENERAL, CKM.CKM_AES_CMAC_GENERAL,
     ];
 
-    public static void Register(Dictionary<CKM, MechanismParameters.Parser> table)
+    public static void Register(Dictionary<CKM, MechanismParameters.Parser> table,
+        Dictionary<CKM, MechanismParameters.OutputParser> withOutputs)
     {
         foreach (var mechanism in GeneralLengthMacs)
             table.Add(mechanism, MacGeneral);
-        table.Add(CKM.CKM_SP800_108_COUNTER_KDF, Sp800108);
+        withOutputs.Add(CKM.CKM_SP800_108_COUNTER_KDF, Sp800108);
         table.Add(CKM.CKM_HKDF_DERIVE, Hkdf);
     }
 
@@ -39,7 +44,8 @@ internal static unsafe class MacParameterParsers
     private static MechanismParameter MacGeneral(ReadOnlySpan<byte> parameter) =>
         new MacGeneralParameter((ulong)Read<CK_ULONG>(parameter, "CK_MAC_GENERAL_PARAMS"));
 
-    private static MechanismParameter Sp800108(ReadOnlySpan<byte> parameter)
+    /// <summary>The additional keys' templates are copied; their phKey pointers go to <paramref name="outputs"/>.</summary>
+    private static MechanismParameter Sp800108(ReadOnlySpan<byte> parameter, DerivedKeyOutputs outputs)
     {
         var p = Read<CK_SP800_108_KDF_PARAMS>(parameter, "CK_SP800_108_KDF_PARAMS");
         ulong count = p.ulNumberOfDataParams;
@@ -51,7 +57,22 @@ internal static unsafe class MacParameterParsers
         // §6.42.2: the count and the array are both given or both absent.
         Invalid((p.ulAdditionalDerivedKeys == 0) != (p.pAdditionalDerivedKeys == null),
             "ulAdditionalDerivedKeys and pAdditionalDerivedKeys disagree");
-        return new Sp800108KdfParameter(p.prfType, data, p.ulAdditionalDerivedKeys);
+        ulong additional = p.ulAdditionalDerivedKeys;
+        Invalid(additional > MaxAdditionalKeys, $"{additional} additional derived keys (at most {MaxAdditionalKeys})");
+        var templates = new Template[(int)additional];
+        for (int i = 0; i < templates.Length; i++)
+            templates[i] = AdditionalKey(p.pAdditionalDerivedKeys[i], i, outputs);
+        return new Sp800108KdfParameter(p.prfType, data, templates);
+    }
+
+    /// <summary>One CK_DERIVED_KEY: its template copied (a NULL template with a count is a fault of the
+    /// parameter; the attributes get TemplateReader's codes), its phKey recorded.</summary>
+    private static Template AdditionalKey(CK_DERIVED_KEY key, int index, DerivedKeyOutputs outputs)
+    {
+        Invalid(key.ulAttributeCount != 0 && key.pTemplate == null, $"CK_DERIVED_KEY {index} has a NULL template");
+        var template = TemplateReader.Read(key.pTemplate, key.ulAttributeCount);
+        outputs.Add(key.phKey);
+        return template;
     }
 
     private static PrfDataParameter DataParameter(CK_PRF_DATA_PARAM d)

@@ -26,7 +26,7 @@ internal sealed class EcdhDeriveMechanism(MechanismInfo info) : IDeriveMechanism
 
     public MechanismInfo Info { get; } = info;
 
-    public HsmObject Derive(Mechanism mechanism, HsmObject baseKey, Template template, ObjectContext context)
+    public HsmObject[] Derive(Mechanism mechanism, HsmObject baseKey, Template template, ObjectContext context)
     {
         var p = mechanism.Parameter as Ecdh1DeriveParameters
             ?? throw new CkrException(CKR.CKR_MECHANISM_PARAM_INVALID, "CKM_ECDH1_DERIVE needs a CK_ECDH1_DERIVE_PARAMS");
@@ -48,8 +48,8 @@ internal sealed class EcdhDeriveMechanism(MechanismInfo info) : IDeriveMechanism
                 ? DerivedKeyTemplate.Length(template, keyType, implied: z.Length, max: z.Length)
                 : DerivedKeyTemplate.Length(template, keyType, implied: null, max: MaxKdfOutput);
             value = kdfHash is null ? z[^length..] : X963Kdf.Derive(kdfHash.Value, z, p.SharedData, length);
-            return ObjectEngine.Derive(CKO.CKO_SECRET_KEY, keyType, DerivedKeyTemplate.WithBaseKeyDefaults(template, baseKey),
-                new Dictionary<CKA, byte[]> { [CKA.CKA_VALUE] = value }, baseKey, context);
+            return [ObjectEngine.Derive(CKO.CKO_SECRET_KEY, keyType, DerivedKeyTemplate.WithBaseKeyDefaults(template, baseKey),
+                new Dictionary<CKA, byte[]> { [CKA.CKA_VALUE] = value }, baseKey, context)];
         }
         finally
         {

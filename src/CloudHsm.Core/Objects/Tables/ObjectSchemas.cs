@@ -102,7 +102,8 @@ internal static class ObjectSchemas
             SecretKeyTables.LengthAndCheckValue(DerivationKind.CheckValueAesEcb)));
         schemas.Add(SecretKey(CKK.CKK_DES3, SecretKeyTables.FixedLengthValue, SecretKeyTables.Des3Lengths,
             SecretKeyTables.CheckValueOnly(DerivationKind.CheckValueDes3Ecb)));
-        foreach (var generic in SecretKeyTables.HmacKeyTypes.Prepend(CKK.CKK_GENERIC_SECRET))
+        // CKK_HKDF (§6.62) is a generic secret for HKDF: same attributes, lengths and check value.
+        foreach (var generic in SecretKeyTables.HmacKeyTypes.Prepend(CKK.CKK_GENERIC_SECRET).Append(CKK.CKK_HKDF))
             schemas.Add(SecretKey(generic, SecretKeyTables.ValueWithLength, SecretKeyTables.GenericLengths,
                 SecretKeyTables.LengthAndCheckValue(DerivationKind.CheckValueSha1)));
 

@@ -20,7 +20,7 @@ public sealed class EcdhTests : EcFixture
     ]);
 
     private ulong Derive(ulong baseKey, Ecdh1DeriveParameters parameters, Template template) =>
-        Backend.DeriveKey(Session, new Mechanism(CKM.CKM_ECDH1_DERIVE, parameters), baseKey, template);
+        Backend.DeriveKey(Session, new Mechanism(CKM.CKM_ECDH1_DERIVE, parameters), baseKey, template).Key;
 
     private static Ecdh1DeriveParameters Params(byte[] publicData, CKD kdf = CKD.CKD_NULL, byte[]? shared = null) =>
         new(kdf, shared ?? [], publicData);

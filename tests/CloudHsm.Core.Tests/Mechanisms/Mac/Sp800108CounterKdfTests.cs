@@ -20,7 +20,7 @@ namespace CloudHsm.Core.Tests.Mechanisms.Mac;
 public class Sp800108CounterKdfTests : MacFixture
 {
     private static Mechanism Counter(CKM prf, params PrfDataParameter[] data) =>
-        new(CKM.CKM_SP800_108_COUNTER_KDF, new Sp800108KdfParameter((ulong)prf, data, 0));
+        new(CKM.CKM_SP800_108_COUNTER_KDF, new Sp800108KdfParameter((ulong)prf, data, []));
 
     private static IMac BouncyPrf(CKM prf) => prf switch
     {
@@ -63,7 +63,7 @@ public class Sp800108CounterKdfTests : MacFixture
 
         var mechanism = Counter(prf, new PrfIterationVariable(false, (ulong)r), new PrfByteArray(label), new PrfByteArray([0]),
             new PrfByteArray(context), new PrfDkmLength(PrfDkmLength.SumOfKeys, false, 32));
-        ulong derived = Backend.DeriveKey(Session, mechanism, BaseKey(prf, key), Derived(length: (ulong)length));
+        ulong derived = Backend.DeriveKey(Session, mechanism, BaseKey(prf, key), Derived(length: (ulong)length)).Key;
         Assert.That(Read(derived, CKA.CKA_VALUE), Is.EqualTo(expected));
     }
 
@@ -75,7 +75,7 @@ public class Sp800108CounterKdfTests : MacFixture
         byte[] expected = Bouncy(CKM.CKM_AES_CMAC, key, [.. label, 0, 0x00, 0x80], context, 8, 16);
         var mechanism = Counter(CKM.CKM_AES_CMAC, new PrfByteArray(label), new PrfByteArray([0]),
             new PrfDkmLength(PrfDkmLength.SumOfKeys, false, 16), new PrfIterationVariable(false, 8), new PrfByteArray(context));
-        ulong derived = Backend.DeriveKey(Session, mechanism, Key(CKK.CKK_AES, key), Derived(CKK.CKK_AES, 16));
+        ulong derived = Backend.DeriveKey(Session, mechanism, Key(CKK.CKK_AES, key), Derived(CKK.CKK_AES, 16)).Key;
         Assert.That(Read(derived, CKA.CKA_VALUE), Is.EqualTo(expected));
     }
 
@@ -92,7 +92,7 @@ public class Sp800108CounterKdfTests : MacFixture
         }
         var mechanism = Counter(CKM.CKM_SHA256_HMAC, new PrfByteArray(label), new PrfIterationVariable(true, 32),
             new PrfDkmLength(PrfDkmLength.SumOfSegments, true, 16));
-        ulong derived = Backend.DeriveKey(Session, mechanism, Generic(key), Derived(length: length));
+        ulong derived = Backend.DeriveKey(Session, mechanism, Generic(key), Derived(length: length)).Key;
         Assert.That(Read(derived, CKA.CKA_VALUE), Is.EqualTo(expected[..length]));
     }
 
@@ -103,7 +103,7 @@ public class Sp800108CounterKdfTests : MacFixture
         ulong guarded = Generic(RandomNumberGenerator.GetBytes(32), TemplateAttribute.Bool(CKA.CKA_SENSITIVE, true),
             TemplateAttribute.Bool(CKA.CKA_EXTRACTABLE, false));
         // A created key has never been "always sensitive", so neither is what comes from it (§6.42).
-        ulong fromCreated = Backend.DeriveKey(Session, mechanism, guarded, new Template([TemplateAttribute.ULong(CKA.CKA_VALUE_LEN, 32)]));
+        ulong fromCreated = Backend.DeriveKey(Session, mechanism, guarded, new Template([TemplateAttribute.ULong(CKA.CKA_VALUE_LEN, 32)])).Key;
         Assert.That(ReadBool(fromCreated, CKA.CKA_LOCAL), Is.False);
         Assert.That(ReadULong(fromCreated, CKA.CKA_KEY_GEN_MECHANISM), Is.EqualTo(ulong.MaxValue), "CK_UNAVAILABLE_INFORMATION");
         Assert.That(ReadBool(fromCreated, CKA.CKA_SENSITIVE), Is.True, "CKA_SENSITIVE defaults to the base key's");
@@ -116,10 +116,10 @@ public class Sp800108CounterKdfTests : MacFixture
             TemplateAttribute.ULong(CKA.CKA_VALUE_LEN, 32), TemplateAttribute.Bool(CKA.CKA_DERIVE, true),
             TemplateAttribute.Bool(CKA.CKA_SENSITIVE, true), TemplateAttribute.Bool(CKA.CKA_EXTRACTABLE, false),
         ]));
-        ulong fromGenerated = Backend.DeriveKey(Session, mechanism, generated, new Template([TemplateAttribute.ULong(CKA.CKA_VALUE_LEN, 16)]));
+        ulong fromGenerated = Backend.DeriveKey(Session, mechanism, generated, new Template([TemplateAttribute.ULong(CKA.CKA_VALUE_LEN, 16)])).Key;
         Assert.That(ReadBool(fromGenerated, CKA.CKA_ALWAYS_SENSITIVE), Is.True);
         Assert.That(ReadBool(fromGenerated, CKA.CKA_NEVER_EXTRACTABLE), Is.True);
-        ulong exposed = Backend.DeriveKey(Session, mechanism, generated, Derived(length: 16));
+        ulong exposed = Backend.DeriveKey(Session, mechanism, generated, Derived(length: 16)).Key;
         Assert.That(ReadBool(exposed, CKA.CKA_ALWAYS_SENSITIVE), Is.False, "asked to be readable");
         Assert.That(ReadBool(exposed, CKA.CKA_NEVER_EXTRACTABLE), Is.False);
     }
@@ -130,8 +130,8 @@ public class Sp800108CounterKdfTests : MacFixture
         var mechanism = Counter(CKM.CKM_SHA384_HMAC, new PrfIterationVariable(false, 16), new PrfByteArray([9]));
         ulong baseKey = Key(CKK.CKK_SHA384_HMAC, RandomNumberGenerator.GetBytes(48));
         foreach (ulong n in new ulong[] { 16, 24, 32 })
-            Assert.That(Read(Backend.DeriveKey(Session, mechanism, baseKey, Derived(CKK.CKK_AES, n)), CKA.CKA_VALUE), Has.Length.EqualTo((int)n));
-        ulong hmacKey = Backend.DeriveKey(Session, mechanism, baseKey, Derived(CKK.CKK_SHA256_HMAC, 32));
+            Assert.That(Read(Backend.DeriveKey(Session, mechanism, baseKey, Derived(CKK.CKK_AES, n)).Key, CKA.CKA_VALUE), Has.Length.EqualTo((int)n));
+        ulong hmacKey = Backend.DeriveKey(Session, mechanism, baseKey, Derived(CKK.CKK_SHA256_HMAC, 32)).Key;
         Assert.That(ReadULong(hmacKey, CKA.CKA_KEY_TYPE), Is.EqualTo((ulong)CKK.CKK_SHA256_HMAC));
         Assert.That(Rv(() => Backend.DeriveKey(Session, mechanism, baseKey, Derived(CKK.CKK_AES, 17))), Is.EqualTo(CKR.CKR_ATTRIBUTE_VALUE_INVALID), "AES of 17 bytes");
         Assert.That(Rv(() => Backend.DeriveKey(Session, mechanism, baseKey, Derived(CKK.CKK_AES))), Is.EqualTo(CKR.CKR_TEMPLATE_INCOMPLETE), "no CKA_VALUE_LEN");
@@ -145,10 +145,9 @@ public class Sp800108CounterKdfTests : MacFixture
         PrfIterationVariable i32 = new(false, 32);
         yield return Bad("no parameter", null);
         yield return Bad("a byte array parameter", new ByteArrayParameter([1]));
-        yield return Bad("additional derived keys", new Sp800108KdfParameter((ulong)CKM.CKM_SHA256_HMAC, [i32], 1));
-        yield return Bad("PRF CKM_SHA256 (a digest)", new Sp800108KdfParameter((ulong)CKM.CKM_SHA256, [i32], 0));
-        yield return Bad("PRF CKM_DES3_CMAC", new Sp800108KdfParameter((ulong)CKM.CKM_DES3_CMAC, [i32], 0));
-        yield return Bad("PRF wider than 32 bits", new Sp800108KdfParameter(1UL << 40 | (ulong)CKM.CKM_SHA256_HMAC, [i32], 0));
+        yield return Bad("PRF CKM_SHA256 (a digest)", new Sp800108KdfParameter((ulong)CKM.CKM_SHA256, [i32], []));
+        yield return Bad("PRF CKM_DES3_CMAC", new Sp800108KdfParameter((ulong)CKM.CKM_DES3_CMAC, [i32], []));
+        yield return Bad("PRF wider than 32 bits", new Sp800108KdfParameter(1UL << 40 | (ulong)CKM.CKM_SHA256_HMAC, [i32], []));
         yield return Bad("no iteration variable", Param(new PrfByteArray([1])));
         yield return Bad("two iteration variables", Param(i32, i32));
         yield return Bad("a 12-bit counter", Param(new PrfIterationVariable(false, 12)));
@@ -162,7 +161,7 @@ public class Sp800108CounterKdfTests : MacFixture
         yield return Bad("a key handle", Param(i32, new PrfUnsupportedData(5)));
     }
 
-    private static Sp800108KdfParameter Param(params PrfDataParameter[] data) => new((ulong)CKM.CKM_SHA256_HMAC, data, 0);
+    private static Sp800108KdfParameter Param(params PrfDataParameter[] data) => new((ulong)CKM.CKM_SHA256_HMAC, data, []);
 
     private static TestCaseData Bad(string name, MechanismParameter? parameter) => new TestCaseData(parameter).SetArgDisplayNames(name);
 
@@ -179,10 +178,10 @@ public class Sp800108CounterKdfTests : MacFixture
     {
         ulong baseKey = Generic(RandomNumberGenerator.GetBytes(20));
         var r8 = Counter(CKM.CKM_SHA_1_HMAC, new PrfIterationVariable(false, 8));
-        Assert.That(Read(Backend.DeriveKey(Session, r8, baseKey, Derived(length: 255 * 20)), CKA.CKA_VALUE), Has.Length.EqualTo(5100), "2^8 - 1 blocks");
+        Assert.That(Read(Backend.DeriveKey(Session, r8, baseKey, Derived(length: 255 * 20)).Key, CKA.CKA_VALUE), Has.Length.EqualTo(5100), "2^8 - 1 blocks");
         Assert.That(Rv(() => Backend.DeriveKey(Session, r8, baseKey, Derived(length: 255 * 20 + 1))), Is.EqualTo(CKR.CKR_KEY_SIZE_RANGE), "one byte more");
         var l8 = Counter(CKM.CKM_SHA_1_HMAC, new PrfIterationVariable(false, 8), new PrfDkmLength(PrfDkmLength.SumOfKeys, false, 8));
-        Assert.That(Read(Backend.DeriveKey(Session, l8, baseKey, Derived(length: 31)), CKA.CKA_VALUE), Has.Length.EqualTo(31), "248 bits fit in 8");
+        Assert.That(Read(Backend.DeriveKey(Session, l8, baseKey, Derived(length: 31)).Key, CKA.CKA_VALUE), Has.Length.EqualTo(31), "248 bits fit in 8");
         Assert.That(Rv(() => Backend.DeriveKey(Session, l8, baseKey, Derived(length: 32))), Is.EqualTo(CKR.CKR_KEY_SIZE_RANGE), "256 bits do not");
     }
 

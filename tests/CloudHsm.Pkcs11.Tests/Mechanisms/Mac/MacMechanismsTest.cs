@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using CloudHsm.Pkcs11.Tests.Infrastructure;
 using Net.Pkcs11Interop.Common;
@@ -109,7 +110,8 @@ public sealed class MacMechanismsTest : RwUserSessionFixture
     }
 
     /// <summary>CK_SP800_108_KDF_PARAMS with [i]32 || label || 0x00 || context || [L]32 (SP 800-108 §5.1).</summary>
-    private static NativeMechanism CounterKdf(CKM prf, byte[] label, byte[] context, ulong additionalKeys = 0)
+    /// <param name="additionalKeys">CK_DERIVED_KEY entries (pTemplate, ulAttributeCount, phKey), 24 bytes each.</param>
+    private static NativeMechanism CounterKdf(CKM prf, byte[] label, byte[] context, ulong additionalKeys = 0, byte[]? derivedKeys = null)
     {
         var m = new NativeMechanism((ulong)MacCalls.CKM_SP800_108_COUNTER_KDF);
         IntPtr counter = m.Pin(Fields(0, 32));
@@ -121,8 +123,8 @@ public sealed class MacMechanismsTest : RwUserSessionFixture
             ByteArray, (ulong)zero, 1,
             ByteArray, (ulong)m.Pin(context), (ulong)context.Length,
             DkmLength, (ulong)dkm, 24);
-        IntPtr derivedKeys = additionalKeys == 0 ? IntPtr.Zero : m.Pin(new byte[24 * (int)additionalKeys]);
-        return m.WithFields((ulong)prf, 5, (ulong)m.Pin(data), additionalKeys, (ulong)derivedKeys);
+        IntPtr entries = additionalKeys == 0 ? IntPtr.Zero : m.Pin(derivedKeys ?? new byte[24 * (int)additionalKeys]);
+        return m.WithFields((ulong)prf, 5, (ulong)m.Pin(data), additionalKeys, (ulong)entries);
     }
 
     private static byte[] Fields(params ulong[] fields) => fields.SelectMany(BitConverter.GetBytes).ToArray();
@@ -159,7 +161,7 @@ public sealed class MacMechanismsTest : RwUserSessionFixture
         ulong baseKey = P11.Create(Session, MacCalls.SecretTemplate(CKK.CKK_GENERIC_SECRET, TestData.Random(32)));
         using (var additional = CounterKdf(CKM.CKM_SHA256_HMAC, [1], [2], additionalKeys: 1))
             Assert.That(MacCalls.TryDerive(Session, additional, baseKey, MacCalls.DerivedTemplate(16)).Rv, Is.EqualTo(CKR.CKR_MECHANISM_PARAM_INVALID),
-                "additional derived keys are not supported");
+                "a CK_DERIVED_KEY with a NULL phKey");
         using (var digestPrf = CounterKdf(CKM.CKM_SHA256, [1], [2]))
             Assert.That(MacCalls.TryDerive(Session, digestPrf, baseKey, MacCalls.DerivedTemplate(16)).Rv, Is.EqualTo(CKR.CKR_MECHANISM_PARAM_INVALID));
         using (var noParameter = new NativeMechanism((ulong)MacCalls.CKM_SP800_108_COUNTER_KDF))
@@ -168,8 +170,56 @@ public sealed class MacMechanismsTest : RwUserSessionFixture
             Assert.That(MacCalls.TryDerive(Session, ok, baseKey, MacCalls.DerivedTemplate(17, CKK.CKK_AES)).Rv, Is.EqualTo(CKR.CKR_ATTRIBUTE_VALUE_INVALID));
     }
 
+    /// <summary>One CK_DERIVED_KEY (linux-x64: pTemplate, ulAttributeCount, phKey) for a readable session key,
+    /// its template in <paramref name="m"/>'s native memory.</summary>
+    private static byte[] DerivedKeyEntry(NativeMechanism m, CKK type, ulong length, IntPtr phKey)
+    {
+        (CKA Type, byte[] Value)[] attributes =
+        [
+            (CKA.CKA_KEY_TYPE, BitConverter.GetBytes((ulong)type)), (CKA.CKA_VALUE_LEN, BitConverter.GetBytes(length)),
+            (CKA.CKA_SENSITIVE, [0]), (CKA.CKA_TOKEN, [0]),
+        ];
+        IntPtr template = m.Pin(Fields(attributes.SelectMany(a => new[] { (ulong)a.Type, (ulong)m.Pin(a.Value), (ulong)a.Value.Length }).ToArray()));
+        return Fields((ulong)template, (ulong)attributes.Length, (ulong)phKey);
+    }
+
     [Test]
-    public void HKDF_extract_only_and_the_salt_key_refusal()
+    public void SP800_108_additional_keys_get_their_handles_and_slices()
+    {
+        byte[] key = TestData.Random(32), label = TestData.Random(7), context = TestData.Random(9);
+        ulong baseKey = P11.Create(Session, MacCalls.SecretTemplate(CKK.CKK_GENERIC_SECRET, key));
+        using (var memory = new NativeMechanism(0))
+        {
+            IntPtr first = memory.Pin(new byte[8]), second = memory.Pin(new byte[8]);
+            byte[] entries = [.. DerivedKeyEntry(memory, CKK.CKK_GENERIC_SECRET, 16, first), .. DerivedKeyEntry(memory, CKK.CKK_AES, 32, second)];
+            using var kdf = CounterKdf(CKM.CKM_SHA256_HMAC, label, context, additionalKeys: 2, derivedKeys: entries);
+            var (rv, primary) = MacCalls.TryDerive(Session, kdf, baseKey, MacCalls.DerivedTemplate(48));
+            P11.Ok(rv, "C_DeriveKey with two CK_DERIVED_KEY entries");
+            ulong h1 = (ulong)Marshal.ReadInt64(first), h2 = (ulong)Marshal.ReadInt64(second);
+            Assert.That(new[] { primary, h1, h2, 0UL }.Distinct().Count(), Is.EqualTo(4), "three distinct valid handles");
+
+            // Disjoint segments (§6.42): the 48-byte key takes K(1) and K(2), then K(3) and K(4); [L] is the sum of the keys.
+            byte[] stream = [];
+            for (uint i = 1; i <= 4; i++)
+                stream = [.. stream, .. HMACSHA256.HashData(key, (byte[])[.. BigEndian(i), .. label, 0, .. context, .. BigEndian(96 * 8)])];
+            Assert.That(P11.Get(Session, primary, CKA.CKA_VALUE), Is.EqualTo(stream[..48]));
+            Assert.That(P11.Get(Session, h1, CKA.CKA_VALUE), Is.EqualTo(stream[64..80]));
+            Assert.That(P11.Get(Session, h2, CKA.CKA_VALUE), Is.EqualTo(stream[96..128]));
+            Assert.That(P11.GetULong(Session, h2, CKA.CKA_KEY_TYPE), Is.EqualTo((ulong)CKK.CKK_AES));
+        }
+
+        using (var memory = new NativeMechanism(0))
+        {
+            IntPtr ok = memory.Pin(BitConverter.GetBytes(77UL)), offending = memory.Pin(BitConverter.GetBytes(77UL));
+            byte[] entries = [.. DerivedKeyEntry(memory, CKK.CKK_GENERIC_SECRET, 16, ok), .. DerivedKeyEntry(memory, CKK.CKK_AES, 17, offending)];
+            using var kdf = CounterKdf(CKM.CKM_SHA256_HMAC, label, context, additionalKeys: 2, derivedKeys: entries);
+            Assert.That(MacCalls.TryDerive(Session, kdf, baseKey, MacCalls.DerivedTemplate(16)).Rv, Is.EqualTo(CKR.CKR_ATTRIBUTE_VALUE_INVALID));
+            Assert.That((Marshal.ReadInt64(ok), Marshal.ReadInt64(offending)), Is.EqualTo((77L, 0L)), "CK_INVALID_HANDLE names the offending template");
+        }
+    }
+
+    [Test]
+    public void HKDF_extract_only_and_with_a_salt_key()
     {
         byte[] ikm = TestData.Random(25), salt = TestData.Random(11);
         ulong baseKey = P11.Create(Session, MacCalls.SecretTemplate(CKK.CKK_GENERIC_SECRET, ikm));
@@ -180,9 +230,14 @@ public sealed class MacMechanismsTest : RwUserSessionFixture
             Assert.That(P11.Get(Session, prk, CKA.CKA_VALUE), Is.EqualTo(HKDF.Extract(HashAlgorithmName.SHA384, ikm, salt)));
         }
         ulong saltKey = P11.Create(Session, MacCalls.SecretTemplate(CKK.CKK_GENERIC_SECRET, salt));
-        using (var bySaltKey = MacCalls.Hkdf(true, true, CKM.CKM_SHA256, MacCalls.SaltKey, [], [], saltKey))
-            Assert.That(MacCalls.TryDerive(Session, bySaltKey, baseKey, MacCalls.DerivedTemplate(16)).Rv, Is.EqualTo(CKR.CKR_MECHANISM_PARAM_INVALID),
-                "CKF_HKDF_SALT_KEY is not supported");
+        using (var bySaltKey = MacCalls.Hkdf(true, true, CKM.CKM_SHA256, MacCalls.SaltKey, [], [1, 2], saltKey))
+        {
+            var (rv, okm) = MacCalls.TryDerive(Session, bySaltKey, baseKey, MacCalls.DerivedTemplate(16));
+            P11.Ok(rv, "C_DeriveKey(CKM_HKDF_DERIVE, CKF_HKDF_SALT_KEY)");
+            Assert.That(P11.Get(Session, okm, CKA.CKA_VALUE), Is.EqualTo(HKDF.DeriveKey(HashAlgorithmName.SHA256, ikm, 16, salt, [1, 2])));
+        }
+        using (var noSuchSaltKey = MacCalls.Hkdf(true, true, CKM.CKM_SHA256, MacCalls.SaltKey, [], [], 0x7FFFFFF0))
+            Assert.That(MacCalls.TryDerive(Session, noSuchSaltKey, baseKey, MacCalls.DerivedTemplate(16)).Rv, Is.EqualTo(CKR.CKR_KEY_HANDLE_INVALID));
         using (var neither = MacCalls.Hkdf(false, false, CKM.CKM_SHA256, MacCalls.SaltNull, [], []))
             Assert.That(MacCalls.TryDerive(Session, neither, baseKey, MacCalls.DerivedTemplate(16)).Rv, Is.EqualTo(CKR.CKR_MECHANISM_PARAM_INVALID));
     }

@@ -10,8 +10,8 @@ namespace CloudHsm.Core.Mechanisms.Mac.Kdf;
 /// <summary>
 /// CKM_HKDF_DERIVE (PKCS#11 3.0 §6.62, RFC 5869): extract, expand, or both, with an HMAC over
 /// prfHashMechanism (SHA-1, SHA-224, SHA-256, SHA-384, SHA-512). The base key is a generic secret or an
-/// HKDF key. A salt given as a key handle (CKF_HKDF_SALT_KEY) is refused: the mechanism sees only its base
-/// key. Built on this family's HMACs, so SHA-224 (not in .NET) works like the rest; the tests check it
+/// HKDF key. A salt given as a key (CKF_HKDF_SALT_KEY) is that key's CKA_VALUE: the backend resolves hSaltKey
+/// (<see cref="IKeyReferencingParameter"/>), and the key must be a generic secret or an HKDF key. Built on this family's HMACs, so SHA-224 (not in .NET) works like the rest; the tests check it
 /// against .NET's own HKDF.
 /// </summary>
 internal sealed class HkdfDerive : IDeriveMechanism
@@ -22,14 +22,14 @@ internal sealed class HkdfDerive : IDeriveMechanism
     /// <summary>Base key sizes in bytes, like the HMACs it is built on (§6.62 names no unit).</summary>
     public MechanismInfo Info { get; } = new((ulong)Keys.MinBytes, (ulong)Keys.MaxBytes, CKF.CKF_DERIVE);
 
-    public HsmObject Derive(Mechanism mechanism, HsmObject baseKey, Template template, ObjectContext context)
+    public HsmObject[] Derive(Mechanism mechanism, HsmObject baseKey, Template template, ObjectContext context)
     {
         if (mechanism.Parameter is not HkdfParameter p)
             throw new CkrException(CKR.CKR_MECHANISM_PARAM_INVALID, "CKM_HKDF_DERIVE needs a CK_HKDF_PARAMS");
         CkrException.ThrowIf(!p.Extract && !p.Expand, CKR.CKR_MECHANISM_PARAM_INVALID, "bExtract or bExpand must be true");
         var hmac = MacAlgorithms.HmacOverHash(p.PrfHashMechanism)
             ?? throw new CkrException(CKR.CKR_MECHANISM_PARAM_INVALID, $"prfHashMechanism 0x{p.PrfHashMechanism:X} is not supported");
-        ReadOnlySpan<byte> salt = p.Extract ? Salt(p) : default; // §6.62: the salt is ignored without extraction
+        ReadOnlyMemory<byte> salt = p.Extract ? Salt(p) : default; // §6.62: the salt is ignored without extraction
         var ikm = Keys.Value(baseKey, "CKM_HKDF_DERIVE");
         // RFC 5869 §2.3: a PRK given to expand is at least HashLen bytes.
         CkrException.ThrowIf(!p.Extract && ikm.Length < hmac.MacLength, CKR.CKR_KEY_SIZE_RANGE,
@@ -48,13 +48,13 @@ internal sealed class HkdfDerive : IDeriveMechanism
         try
         {
             if (p.Extract)
-                Hkdf.Extract(hmac, salt, ikm.Span, prk);
+                Hkdf.Extract(hmac, salt.Span, ikm.Span, prk);
             if (!p.Expand)
                 prk.CopyTo(output);
             else
                 Hkdf.Expand(hmac, p.Extract ? prk : ikm.Span, p.Info, output);
-            return ObjectEngine.Derive(CKO.CKO_SECRET_KEY, keyType, DerivedKeyTemplate.WithBaseKeyDefaults(template, baseKey),
-                new Dictionary<CKA, byte[]> { [CKA.CKA_VALUE] = output }, baseKey, context);
+            return [ObjectEngine.Derive(CKO.CKO_SECRET_KEY, keyType, DerivedKeyTemplate.WithBaseKeyDefaults(template, baseKey),
+                new Dictionary<CKA, byte[]> { [CKA.CKA_VALUE] = output }, baseKey, context)];
         }
         finally
         {
@@ -63,11 +63,13 @@ internal sealed class HkdfDerive : IDeriveMechanism
         }
     }
 
-    private static byte[] Salt(HkdfParameter p) => p.SaltType switch
+    /// <summary>The salt bytes; a salt key's are its snapshot's own (read, never written).</summary>
+    private static ReadOnlyMemory<byte> Salt(HkdfParameter p) => p.SaltType switch
     {
-        HkdfSaltType.Null => [],
+        HkdfSaltType.Null => Array.Empty<byte>(),
         HkdfSaltType.Data => p.Salt,
-        HkdfSaltType.Key => throw new CkrException(CKR.CKR_MECHANISM_PARAM_INVALID, "a salt key (CKF_HKDF_SALT_KEY) is not supported"),
+        HkdfSaltType.Key => Keys.Value(p.SaltKey ?? throw new CkrException(CKR.CKR_GENERAL_ERROR, "the salt key was not resolved"),
+            "CKM_HKDF_DERIVE's salt key"),
         _ => throw new CkrException(CKR.CKR_MECHANISM_PARAM_INVALID, $"ulSaltType 0x{p.SaltType:X} is not a CKF_HKDF_SALT_* value"),
     };
 }

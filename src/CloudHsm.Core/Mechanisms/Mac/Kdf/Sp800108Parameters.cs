@@ -1,12 +1,13 @@
+using CloudHsm.Core.Attributes;
 using CloudHsm.Core.Backend;
 
 namespace CloudHsm.Core.Mechanisms.Mac.Kdf;
 
-/// <summary>CK_SP800_108_KDF_PARAMS in managed form (§6.42.2). The boundary copies the data parameters;
-/// <paramref name="AdditionalDerivedKeys"/> is the count of CK_DERIVED_KEY entries, which this token
-/// refuses (it returns one key per C_DeriveKey).</summary>
-public sealed record Sp800108KdfParameter(ulong PrfType, IReadOnlyList<PrfDataParameter> DataParameters, ulong AdditionalDerivedKeys)
-    : MechanismParameter;
+/// <summary>CK_SP800_108_KDF_PARAMS in managed form (§6.42.2). The boundary copies the data parameters and
+/// the template of each CK_DERIVED_KEY in <paramref name="AdditionalKeys"/>; their phKey pointers stay in the
+/// boundary, which writes the handles C_DeriveKey returns.</summary>
+public sealed record Sp800108KdfParameter(ulong PrfType, IReadOnlyList<PrfDataParameter> DataParameters,
+    IReadOnlyList<Template> AdditionalKeys) : MechanismParameter;
 
 /// <summary>One CK_PRF_DATA_PARAM: a segment of the PRF input.</summary>
 public abstract record PrfDataParameter;
