@@ -162,50 +162,34 @@ public sealed partial class EmbeddedBackend
 
     // --- Dual-function operations: both halves must be active (CKF_DUAL_CRYPTO_OPERATIONS) -----
 
-    public int DigestEncryptUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery)
-    {
-        var s = _sessions.Get(session);
-        lock (s.Sync)
-        {
-            var digest = s.Operations.Get<IDigestOperation>(OperationKind.Digest, s.Token.LoginEpoch);
-            int n = EncryptUpdate(session, part, output, sizeQuery);
-            if (!sizeQuery) digest.Update(part);
-            return n;
-        }
-    }
+    public int DigestEncryptUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery) =>
+        DualUpdate<IDigestOperation>(session, OperationKind.Digest, OperationKind.Encrypt, part, output, sizeQuery,
+            static (op, plain) => op.Update(plain));
 
-    public int DecryptDigestUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery)
-    {
-        var s = _sessions.Get(session);
-        lock (s.Sync)
-        {
-            var digest = s.Operations.Get<IDigestOperation>(OperationKind.Digest, s.Token.LoginEpoch);
-            int n = DecryptUpdate(session, part, output, sizeQuery);
-            if (!sizeQuery) digest.Update(output[..n]);
-            return n;
-        }
-    }
+    public int DecryptDigestUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery) =>
+        DualUpdate<IDigestOperation>(session, OperationKind.Digest, OperationKind.Decrypt, part, output, sizeQuery,
+            static (op, plain) => op.Update(plain));
 
-    public int SignEncryptUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery)
-    {
-        var s = _sessions.Get(session);
-        lock (s.Sync)
-        {
-            var signer = s.Operations.Get<ISignOperation>(OperationKind.Sign, s.Token.LoginEpoch);
-            int n = EncryptUpdate(session, part, output, sizeQuery);
-            if (!sizeQuery) signer.Update(part);
-            return n;
-        }
-    }
+    public int SignEncryptUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery) =>
+        DualUpdate<ISignOperation>(session, OperationKind.Sign, OperationKind.Encrypt, part, output, sizeQuery,
+            static (op, plain) => op.Update(plain));
 
-    public int DecryptVerifyUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery)
+    public int DecryptVerifyUpdate(ulong session, ReadOnlySpan<byte> part, Span<byte> output, bool sizeQuery) =>
+        DualUpdate<IVerifyOperation>(session, OperationKind.Verify, OperationKind.Decrypt, part, output, sizeQuery,
+            static (op, plain) => op.Update(plain));
+
+    /// <summary>The shape of the four dual-function calls: the cipher half runs its update, and the other
+    /// half (digest, sign, verify) is fed the plaintext — the input when encrypting, the output when decrypting.</summary>
+    private int DualUpdate<TOther>(ulong session, OperationKind otherKind, OperationKind cipherKind, ReadOnlySpan<byte> part,
+        Span<byte> output, bool sizeQuery, ConsumeStep<TOther> feed) where TOther : class, IOperation
     {
         var s = _sessions.Get(session);
         lock (s.Sync)
         {
-            var verifier = s.Operations.Get<IVerifyOperation>(OperationKind.Verify, s.Token.LoginEpoch);
-            int n = DecryptUpdate(session, part, output, sizeQuery);
-            if (!sizeQuery) verifier.Update(output[..n]);
+            var other = s.Operations.Get<TOther>(otherKind, s.Token.LoginEpoch);
+            bool encrypting = cipherKind == OperationKind.Encrypt;
+            int n = encrypting ? EncryptUpdate(session, part, output, sizeQuery) : DecryptUpdate(session, part, output, sizeQuery);
+            if (!sizeQuery) feed(other, encrypting ? part : output[..n]);
             return n;
         }
     }
