@@ -102,66 +102,29 @@ public sealed class SqliteTokenStore : ITokenStore
         }
     }
 
-    /// <summary>BEGIN IMMEDIATE; read; <paramref name="change"/>; write; COMMIT. The write lock is held while
-    /// <paramref name="change"/> runs, so keep it short (no PIN derivation inside). If it throws, nothing is written.</summary>
+    /// <summary>Read-modify-write in one transaction. The write lock is held while <paramref name="change"/>
+    /// runs, so keep it short (no PIN derivation inside). If it throws, nothing is written.</summary>
     public TokenRecord UpdateToken(Func<TokenRecord, TokenRecord> change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var c = Connection();
-        lock (c.Gate)
+        return Write(c =>
         {
-            ObjectDisposedException.ThrowIf(c.IsDisposed, this);
-            try
-            {
-                c.Begin();
-                try
-                {
-                    var next = change(c.ReadToken());
-                    CheckRecord(next, nameof(change));
-                    c.WriteToken(next);
-                    c.Commit();
-                    return next;
-                }
-                catch
-                {
-                    c.RollbackQuietly();
-                    throw;
-                }
-            }
-            catch (SqliteException e)
-            {
-                throw SqliteErrors.ToCkr(e);
-            }
-        }
+            var next = change(c.ReadToken());
+            CheckRecord(next, nameof(change));
+            c.WriteToken(next);
+            return next;
+        });
     }
 
     public void Reinitialize(TokenRecord token)
     {
         CheckRecord(token, nameof(token));
-        var c = Connection();
-        lock (c.Gate)
+        Write(c =>
         {
-            ObjectDisposedException.ThrowIf(c.IsDisposed, this);
-            try
-            {
-                c.Begin();
-                try
-                {
-                    c.DeleteAllObjects();
-                    c.WriteToken(token);
-                    c.Commit();
-                }
-                catch
-                {
-                    c.RollbackQuietly();
-                    throw;
-                }
-            }
-            catch (SqliteException e)
-            {
-                throw SqliteErrors.ToCkr(e);
-            }
-        }
+            c.DeleteAllObjects();
+            c.WriteToken(token);
+            return true;
+        });
     }
 
     public IReadOnlyList<ObjectRecord> LoadObjects()
@@ -181,18 +144,49 @@ public sealed class SqliteTokenStore : ITokenStore
         }
     }
 
-    public void PutObject(ObjectRecord record)
+    public void AddObject(ObjectRecord record)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        ArgumentNullException.ThrowIfNull(record.PlainAttributes, nameof(record));
-        ArgumentNullException.ThrowIfNull(record.SealedAttributes, nameof(record));
+        CheckRecord(record);
+        Write(c =>
+        {
+            c.InsertObject(record);
+            return true;
+        });
+    }
+
+    public bool ReplaceObject(ObjectRecord record)
+    {
+        CheckRecord(record);
+        return Write(c => c.UpdateObject(record));
+    }
+
+    public bool DeleteObject(Guid uid) => Write(c => c.DeleteObject(uid));
+
+    /// <summary>
+    /// One write transaction: this process's turn in the writers' queue (<see cref="WriterLock"/>), then
+    /// BEGIN IMMEDIATE, <paramref name="work"/>, COMMIT. If anything throws, nothing is written.
+    /// </summary>
+    private T Write<T>(Func<TokenConnection, T> work)
+    {
         var c = Connection();
         lock (c.Gate)
         {
             ObjectDisposedException.ThrowIf(c.IsDisposed, this);
+            using var turn = c.WriterLock.Acquire();
             try
             {
-                c.PutObject(record);
+                c.Begin();
+                try
+                {
+                    T result = work(c);
+                    c.Commit();
+                    return result;
+                }
+                catch
+                {
+                    c.RollbackQuietly();
+                    throw;
+                }
             }
             catch (SqliteException e)
             {
@@ -201,21 +195,11 @@ public sealed class SqliteTokenStore : ITokenStore
         }
     }
 
-    public bool DeleteObject(Guid uid)
+    private static void CheckRecord(ObjectRecord record)
     {
-        var c = Connection();
-        lock (c.Gate)
-        {
-            ObjectDisposedException.ThrowIf(c.IsDisposed, this);
-            try
-            {
-                return c.DeleteObject(uid);
-            }
-            catch (SqliteException e)
-            {
-                throw SqliteErrors.ToCkr(e);
-            }
-        }
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(record.PlainAttributes, nameof(record));
+        ArgumentNullException.ThrowIfNull(record.SealedAttributes, nameof(record));
     }
 
     /// <summary>Closes the connection, unless it belongs to another process (the parent of a fork): that one
@@ -288,6 +272,8 @@ public sealed class SqliteTokenStore : ITokenStore
                 inherited.Gate.Exit();
             }
         }
+        // The writer-lock descriptor can always go: closing it never unlocks the parent's lock (WriterLock).
+        inherited.WriterLock.Dispose();
         lock (AbandonedGate) Abandoned.Add(inherited);
     }
 

@@ -21,13 +21,15 @@ internal sealed class TokenConnection : IDisposable
     private readonly SqliteCommand _selectToken;
     private readonly SqliteCommand _updateToken;
     private readonly SqliteCommand _selectObjects;
-    private readonly SqliteCommand _upsertObject;
+    private readonly SqliteCommand _insertObject;
+    private readonly SqliteCommand _updateObject;
     private readonly SqliteCommand _deleteObject;
     private readonly SqliteCommand _deleteAllObjects;
 
-    private TokenConnection(SqliteConnection db, int processId)
+    private TokenConnection(SqliteConnection db, WriterLock writerLock, int processId)
     {
         _db = db;
+        WriterLock = writerLock;
         ProcessId = processId;
         _dataVersion = Prepare("PRAGMA data_version");
         _begin = Prepare("BEGIN IMMEDIATE");
@@ -36,13 +38,8 @@ internal sealed class TokenConnection : IDisposable
         _selectToken = Prepare(TokenSchema.SelectToken);
         _updateToken = Prepare(TokenSchema.UpdateToken, TokenSchema.AddTokenParameters);
         _selectObjects = Prepare(TokenSchema.SelectObjects);
-        _upsertObject = Prepare(TokenSchema.UpsertObject, c =>
-        {
-            c.Parameters.Add("$uid", SqliteType.Blob);
-            c.Parameters.Add("$is_private", SqliteType.Integer);
-            c.Parameters.Add("$plain", SqliteType.Blob);
-            c.Parameters.Add("$sealed", SqliteType.Blob);
-        });
+        _insertObject = Prepare(TokenSchema.InsertObject, AddObjectParameters);
+        _updateObject = Prepare(TokenSchema.UpdateObject, AddObjectParameters);
         _deleteObject = Prepare(TokenSchema.DeleteObject, c => c.Parameters.Add("$uid", SqliteType.Blob));
         _deleteAllObjects = Prepare(TokenSchema.DeleteAllObjects);
         LastDataVersion = ReadDataVersion();
@@ -54,6 +51,9 @@ internal sealed class TokenConnection : IDisposable
     /// <summary>Serialises the threads of this process on this connection.</summary>
     public Lock Gate { get; } = new();
 
+    /// <summary>This process's place in the queue of writers to the token (taken inside <see cref="Gate"/>).</summary>
+    public WriterLock WriterLock { get; }
+
     /// <summary>The <c>PRAGMA data_version</c> last seen on this connection.</summary>
     public long LastDataVersion { get; set; }
 
@@ -64,8 +64,10 @@ internal sealed class TokenConnection : IDisposable
     public static TokenConnection Open(string databasePath, int processId)
     {
         var db = new SqliteConnection(ConnectionString(databasePath, SqliteOpenMode.ReadWrite));
+        WriterLock? writerLock = null;
         try
         {
+            writerLock = WriterLock.Open(databasePath);
             db.Open();
             Configure(db);
             using (var meta = db.CreateCommand())
@@ -75,10 +77,11 @@ internal sealed class TokenConnection : IDisposable
                 CkrException.ThrowIf(version is not long v || v != TokenSchema.LayoutVersion, CKR.CKR_DEVICE_ERROR,
                     $"unsupported token database layout {version}");
             }
-            return new TokenConnection(db, processId);
+            return new TokenConnection(db, writerLock, processId);
         }
         catch
         {
+            writerLock?.Dispose();
             db.Dispose();
             throw;
         }
@@ -157,14 +160,17 @@ internal sealed class TokenConnection : IDisposable
         return objects;
     }
 
-    public void PutObject(ObjectRecord record)
+    public void InsertObject(ObjectRecord record)
     {
-        var p = _upsertObject.Parameters;
-        p["$uid"].Value = StorageScheme.UidBytes(record.Uid);
-        p["$is_private"].Value = record.IsPrivate ? 1L : 0L;
-        p["$plain"].Value = record.PlainAttributes;
-        p["$sealed"].Value = record.SealedAttributes;
-        _upsertObject.ExecuteNonQuery();
+        SetObjectParameters(_insertObject, record);
+        _insertObject.ExecuteNonQuery();
+    }
+
+    /// <summary>False if there is no object with this UID (any more): an update never brings one back.</summary>
+    public bool UpdateObject(ObjectRecord record)
+    {
+        SetObjectParameters(_updateObject, record);
+        return _updateObject.ExecuteNonQuery() > 0;
     }
 
     public bool DeleteObject(Guid uid)
@@ -180,9 +186,27 @@ internal sealed class TokenConnection : IDisposable
         if (IsDisposed) return;
         IsDisposed = true;
         foreach (var command in new[] { _dataVersion, _begin, _commit, _rollback, _selectToken, _updateToken,
-                     _selectObjects, _upsertObject, _deleteObject, _deleteAllObjects })
+                     _selectObjects, _insertObject, _updateObject, _deleteObject, _deleteAllObjects })
             command.Dispose();
         _db.Dispose();
+        WriterLock.Dispose();
+    }
+
+    private static void AddObjectParameters(SqliteCommand command)
+    {
+        command.Parameters.Add("$uid", SqliteType.Blob);
+        command.Parameters.Add("$is_private", SqliteType.Integer);
+        command.Parameters.Add("$plain", SqliteType.Blob);
+        command.Parameters.Add("$sealed", SqliteType.Blob);
+    }
+
+    private static void SetObjectParameters(SqliteCommand command, ObjectRecord record)
+    {
+        var p = command.Parameters;
+        p["$uid"].Value = StorageScheme.UidBytes(record.Uid);
+        p["$is_private"].Value = record.IsPrivate ? 1L : 0L;
+        p["$plain"].Value = record.PlainAttributes;
+        p["$sealed"].Value = record.SealedAttributes;
     }
 
     private SqliteCommand Prepare(string sql, Action<SqliteCommand>? addParameters = null)

@@ -59,10 +59,11 @@ internal static class TokenSchema
 
     public const string SelectObjects = "SELECT uid, is_private, plain, sealed FROM objects ORDER BY rowid";
 
-    public const string UpsertObject = """
-        INSERT INTO objects(uid, is_private, plain, sealed) VALUES ($uid, $is_private, $plain, $sealed)
-        ON CONFLICT(uid) DO UPDATE SET is_private = excluded.is_private, plain = excluded.plain, sealed = excluded.sealed
-        """;
+    public const string InsertObject =
+        "INSERT INTO objects(uid, is_private, plain, sealed) VALUES ($uid, $is_private, $plain, $sealed)";
+
+    public const string UpdateObject =
+        "UPDATE objects SET is_private = $is_private, plain = $plain, sealed = $sealed WHERE uid = $uid";
 
     public const string DeleteObject = "DELETE FROM objects WHERE uid = $uid";
 

@@ -161,7 +161,7 @@ public sealed class SqliteTokenDirectoryTests
         var store = Track(directory.Create(Token("1234")));
         var objects = Enumerable.Range(0, 20).Select(i =>
             new ObjectRecord(Guid.NewGuid(), false, AttributeCodec.Encode([Attr(CKA.CKA_LABEL, $"obj {i}")]), [])).ToList();
-        foreach (var o in objects) store.PutObject(o);
+        foreach (var o in objects) store.AddObject(o);
         store.DeleteObject(objects[0].Uid);
         store.UpdateToken(r => r with { UserFailedLogins = 3 });
 
@@ -186,9 +186,9 @@ public sealed class SqliteTokenDirectoryTests
         var directory = new SqliteTokenDirectory(_root);
         var store = Track(directory.Create(Token("5678", tokenKey, soPin: "so-pin-secret")));
         store.UpdateToken(r => r with { UserPin = PinKeyDerivation.CreatePinRecord(Pin("user-pin-secret"), tokenKey, r.Serial, Iterations) });
-        store.PutObject(ObjectSealer.Seal(Guid.NewGuid(), true,
+        store.AddObject(ObjectSealer.Seal(Guid.NewGuid(), true,
             [Attr(CKA.CKA_CLASS, 4UL), Attr(CKA.CKA_PRIVATE, true), Attr(CKA.CKA_VALUE, privateKeyValue)], IsSecret, tokenKey));
-        store.PutObject(ObjectSealer.Seal(Guid.NewGuid(), false,
+        store.AddObject(ObjectSealer.Seal(Guid.NewGuid(), false,
             [Attr(CKA.CKA_CLASS, 4UL), Attr(CKA.CKA_LABEL, marker), Attr(CKA.CKA_VALUE, publicSecretValue)], IsSecret, tokenKey));
         for (int i = 0; i < 5; i++) store.UpdateToken(r => r with { UserFailedLogins = i });
 
@@ -233,7 +233,7 @@ public sealed class SqliteTokenDirectoryTests
         var directory = new SqliteTokenDirectory(_root, () => pid);
         var store = (SqliteTokenStore)Track(directory.Create(Token("F001")));
         var obj = new ObjectRecord(Guid.NewGuid(), false, AttributeCodec.Encode([]), []);
-        store.PutObject(obj);
+        store.AddObject(obj);
         long stamp = store.ChangeStamp;
         int abandoned = SqliteTokenStore.AbandonedCount;
 

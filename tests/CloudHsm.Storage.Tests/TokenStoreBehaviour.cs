@@ -1,3 +1,4 @@
+using CloudHsm.Core.Errors;
 using CloudHsm.Core.Storage;
 using CloudHsm.Core.Storage.Sealing;
 using CloudHsm.Pkcs11.Abi;
@@ -169,8 +170,8 @@ public abstract class TokenStoreBehaviour
     public void Reinitialize_RemovesEveryObjectAndReplacesTheRecord()
     {
         var store = Create(Token("6666666666666666"));
-        store.PutObject(SampleObject());
-        store.PutObject(SampleObject(isPrivate: true));
+        store.AddObject(SampleObject());
+        store.AddObject(SampleObject(isPrivate: true));
         var fresh = Token("6666666666666666", soPin: "new-so-pin", label: "again");
 
         store.Reinitialize(fresh);
@@ -184,35 +185,61 @@ public abstract class TokenStoreBehaviour
     public void Reinitialize_CannotChangeTheSerial()
     {
         var store = Create(Token("6666666666666667"));
-        store.PutObject(SampleObject());
+        store.AddObject(SampleObject());
 
         Assert.That(() => store.Reinitialize(Token("7777777777777777")), Throws.ArgumentException);
         Assert.That(store.LoadObjects(), Has.Count.EqualTo(1));
     }
 
     [Test]
-    public void PutObject_ThenLoadObjects_RoundTripsEveryField()
+    public void AddObject_ThenLoadObjects_RoundTripsEveryField()
     {
         var store = Create(Token("8888888888888888"));
         var objects = new[] { SampleObject(fill: 1), SampleObject(isPrivate: true, fill: 2), SampleObject(fill: 3) };
 
-        foreach (var o in objects) store.PutObject(o);
+        foreach (var o in objects) store.AddObject(o);
 
         AssertSameObjects(store.LoadObjects(), objects);
         AssertSameObjects(Open("8888888888888888").LoadObjects(), objects);
     }
 
     [Test]
-    public void PutObject_SameUid_ReplacesTheObject()
+    public void ReplaceObject_SameUid_ReplacesTheObject()
     {
         var store = Create(Token("9999999999999999"));
         var original = SampleObject(fill: 1);
-        store.PutObject(original);
+        store.AddObject(original);
         var changed = original with { IsPrivate = true, PlainAttributes = [0, 0, 0, 0], SealedAttributes = Sequence(9, 40) };
 
-        store.PutObject(changed);
+        Assert.That(store.ReplaceObject(changed), Is.True);
 
         AssertSameObjects(store.LoadObjects(), [changed]);
+    }
+
+    [Test]
+    public void ReplaceObject_AfterAnotherStoreDeletedIt_DoesNotBringItBack()
+    {
+        var store = Create(Token("9999999999999998"));
+        var obj = SampleObject(fill: 1);
+        store.AddObject(obj);
+        Assert.That(Open("9999999999999998").DeleteObject(obj.Uid), Is.True);
+
+        Assert.That(store.ReplaceObject(obj with { PlainAttributes = [1, 2, 3] }), Is.False);
+
+        Assert.That(store.LoadObjects(), Is.Empty);
+    }
+
+    [Test]
+    public void AddObject_SameUidTwice_IsRefusedAndKeepsTheFirst()
+    {
+        var store = Create(Token("9999999999999997"));
+        var obj = SampleObject(fill: 1);
+        store.AddObject(obj);
+
+        Assert.That(() => store.AddObject(obj with { PlainAttributes = [7] }),
+            Throws.TypeOf<CkrException>().With.Property(nameof(CkrException.Rv)).EqualTo(CKR.CKR_DEVICE_ERROR));
+
+        AssertSameObjects(store.LoadObjects(), [obj]);
     }
 
     [Test]
@@ -221,8 +248,8 @@ public abstract class TokenStoreBehaviour
         var store = Create(Token("AAAAAAAAAAAAAAAA"));
         var keep = SampleObject(fill: 1);
         var drop = SampleObject(fill: 2);
-        store.PutObject(keep);
-        store.PutObject(drop);
+        store.AddObject(keep);
+        store.AddObject(drop);
 
         Assert.That(store.DeleteObject(drop.Uid), Is.True);
         Assert.That(Open("AAAAAAAAAAAAAAAA").DeleteObject(drop.Uid), Is.False, "another process sees it gone");
@@ -237,7 +264,7 @@ public abstract class TokenStoreBehaviour
         var store = Create(token);
         var obj = SampleObject(isPrivate: true);
         var expectedObject = obj with { SealedAttributes = (byte[])obj.SealedAttributes.Clone() };
-        store.PutObject(obj);
+        store.AddObject(obj);
 
         Array.Clear(token.Label);
         Array.Clear(obj.SealedAttributes);
@@ -255,7 +282,7 @@ public abstract class TokenStoreBehaviour
         long before = store.ChangeStamp;
 
         Assert.That(store.ChangeStamp, Is.EqualTo(before), "nothing happened");
-        store.PutObject(SampleObject());
+        store.AddObject(SampleObject());
         store.UpdateToken(r => r with { SoFailedLogins = 1 });
         Assert.That(store.ChangeStamp, Is.EqualTo(before), "own commits");
     }
@@ -268,7 +295,8 @@ public abstract class TokenStoreBehaviour
         var obj = SampleObject();
         var changes = new (string What, Action Commit)[]
         {
-            ("PutObject", () => other.PutObject(obj)),
+            ("AddObject", () => other.AddObject(obj)),
+            ("ReplaceObject", () => other.ReplaceObject(obj with { PlainAttributes = [5] })),
             ("DeleteObject", () => other.DeleteObject(obj.Uid)),
             ("UpdateToken", () => other.UpdateToken(r => r with { UserFailedLogins = r.UserFailedLogins + 1 })),
             ("Reinitialize", () => other.Reinitialize(Token("DDDDDDDDDDDDDDDD"))),
@@ -311,6 +339,61 @@ public abstract class TokenStoreBehaviour
 
         Assert.That(failures, Is.Empty);
         Assert.That(Open("EEEEEEEEEEEEEEEE").LoadToken().UserFailedLogins, Is.EqualTo(PerThread * stores.Length));
+    }
+
+    /// <summary>
+    /// A writer in a tight loop must not starve another: each write of the second store gets its turn while
+    /// the first keeps rewriting an object (before the writers' queue, the second gave up after the busy
+    /// timeout with CKR_DEVICE_ERROR). Nothing here is timed; a starved write fails, it does not slow down.
+    /// </summary>
+    [Test]
+    public void Writes_WhileAnotherStoreWritesInATightLoop_AllGetTheirTurn()
+    {
+        const int Turns = 40;
+        var busy = Create(Token("EEEEEEEEEEEEEEEF"));
+        var patient = Open("EEEEEEEEEEEEEEEF");
+        var hammered = SampleObject(fill: 1);
+        busy.AddObject(hammered);
+        var victims = Enumerable.Range(0, Turns).Select(i => SampleObject(fill: (byte)(i + 2))).ToList();
+        victims.ForEach(busy.AddObject);
+        Exception? hammerFailure = null;
+        int rewrites = 0;
+        using var stop = new ManualResetEventSlim();
+
+        var hammer = new Thread(() =>
+        {
+            try
+            {
+                while (!stop.IsSet)
+                {
+                    busy.ReplaceObject(hammered with { PlainAttributes = BitConverter.GetBytes(rewrites) });
+                    rewrites++;
+                }
+            }
+            catch (Exception e)
+            {
+                hammerFailure = e;
+            }
+        });
+        hammer.Start();
+        try
+        {
+            foreach (var victim in victims)
+            {
+                Assert.That(patient.DeleteObject(victim.Uid), Is.True);
+                patient.UpdateToken(r => r with { UserFailedLogins = r.UserFailedLogins + 1 });
+            }
+        }
+        finally
+        {
+            stop.Set();
+            hammer.Join();
+        }
+
+        Assert.That(hammerFailure, Is.Null);
+        Assert.That(rewrites, Is.GreaterThan(0));
+        Assert.That(patient.LoadObjects().Select(o => o.Uid), Is.EqualTo(new[] { hammered.Uid }));
+        Assert.That(patient.LoadToken().UserFailedLogins, Is.EqualTo(Turns));
     }
 
     [Test]

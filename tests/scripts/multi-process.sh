@@ -118,4 +118,29 @@ else
     fail "a fresh process sees exactly the union of the workers' expected sets" "$work/check.log"
 fi
 
+# Writer fairness, on the token the workers filled: one process rewrites a label in a tight loop, another
+# creates and destroys objects. A starved writer fails (CKR_DEVICE_ERROR after SQLite's 10 s busy timeout);
+# the bound (2 s, 15x the slowest pair measured here) catches one that is merely left waiting.
+if cc -Wall -Wextra -O2 -I/usr/include/p11-kit-1 -o "$work/fairness" tests/native/fairness.c -ldl >"$work/out" 2>&1; then
+    stop=$work/stop-hammer
+    timeout -k 5 "$limit" "$work/fairness" "$LIB" hammer "$TOKEN" "$USER_PIN" "$stop" >"$work/hammer.log" 2>&1 &
+    pids+=($!)
+    sleep 1
+    timeout -k 5 "$limit" "$work/fairness" "$LIB" patient "$TOKEN" "$USER_PIN" 150 2000 >"$work/patient.log" 2>&1
+    rc=$?
+    touch "$stop"
+    wait "${pids[0]}"
+    hammer_rc=$?
+    pids=()
+    cat "$work/hammer.log" >>"$work/patient.log"
+    if [ "$rc" -eq 0 ] && [ "$hammer_rc" -eq 0 ]; then
+        ok "a process writing in a tight loop does not starve another's writes"
+        sed 's/^/     /' "$work/patient.log"
+    else
+        fail "a process writing in a tight loop does not starve another's writes (exit $rc, hammer $hammer_rc)" "$work/patient.log"
+    fi
+else
+    fail "fairness.c builds" "$work/out"
+fi
+
 summary

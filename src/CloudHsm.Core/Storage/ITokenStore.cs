@@ -50,8 +50,12 @@ public interface ITokenStore : IDisposable
 
     IReadOnlyList<ObjectRecord> LoadObjects();
 
-    /// <summary>Inserts or replaces the object with <see cref="ObjectRecord.Uid"/>.</summary>
-    void PutObject(ObjectRecord record);
+    /// <summary>Stores a new object (its <see cref="ObjectRecord.Uid"/> is fresh).</summary>
+    void AddObject(ObjectRecord record);
+
+    /// <summary>Rewrites the object with <see cref="ObjectRecord.Uid"/>; false if it is gone (another process
+    /// destroyed it), in which case nothing is written: a change never brings a destroyed object back.</summary>
+    bool ReplaceObject(ObjectRecord record);
 
     /// <summary>Removes the object; false if it was not there (another process removed it).</summary>
     bool DeleteObject(Guid uid);

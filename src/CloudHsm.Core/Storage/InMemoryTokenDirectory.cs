@@ -142,17 +142,36 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
             }
         }
 
-        public void PutObject(ObjectRecord record)
+        public void AddObject(ObjectRecord record)
+        {
+            CheckRecord(record);
+            lock (shared.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (!shared.Objects.TryAdd(record.Uid, Copy(record)))
+                    throw new CkrException(CKR.CKR_DEVICE_ERROR, "an object with this id is already stored");
+                Committed();
+            }
+        }
+
+        public bool ReplaceObject(ObjectRecord record)
+        {
+            CheckRecord(record);
+            lock (shared.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (!shared.Objects.ContainsKey(record.Uid)) return false;
+                shared.Objects[record.Uid] = Copy(record);
+                Committed();
+                return true;
+            }
+        }
+
+        private static void CheckRecord(ObjectRecord record)
         {
             ArgumentNullException.ThrowIfNull(record);
             ArgumentNullException.ThrowIfNull(record.PlainAttributes, nameof(record));
             ArgumentNullException.ThrowIfNull(record.SealedAttributes, nameof(record));
-            lock (shared.Gate)
-            {
-                ObjectDisposedException.ThrowIf(_disposed, this);
-                shared.Objects[record.Uid] = Copy(record);
-                Committed();
-            }
         }
 
         public bool DeleteObject(Guid uid)

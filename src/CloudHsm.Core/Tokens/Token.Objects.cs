@@ -60,7 +60,7 @@ internal sealed partial class Token
         }
         foreach (var (handle, entry) in _objects)
             if (entry.OwnerSession == 0 && !present.Contains(handle))
-                _objects.TryRemove(handle, out _);
+                Forget(entry);
     }
 
     /// <summary>A record rewritten outside the module could carry a key of the attacker's choosing in clear,
@@ -77,12 +77,8 @@ internal sealed partial class Token
     /// to private objects become invalid for good — a later login gives private token objects new ones.</summary>
     private void ForgetPrivateObjects()
     {
-        foreach (var (handle, entry) in _objects)
-        {
-            if (!entry.Object.IsPrivate) continue;
-            _objects.TryRemove(handle, out _);
-            if (entry.OwnerSession == 0) _handleOfUid.Remove(entry.Object.Uid);
-        }
+        foreach (var (_, entry) in _objects)
+            if (entry.Object.IsPrivate) Forget(entry);
     }
 
     private void DropAllObjects()
@@ -90,6 +86,25 @@ internal sealed partial class Token
         _objects.Clear();
         _handleOfUid.Clear();
         _seenChangeStamp = long.MinValue;
+    }
+
+    /// <summary>An object leaves this process's view for good (destroyed, its session closed, gone from the store,
+    /// or private at logout): its handle is invalid from now on, and so is the UID's binding to it — should the
+    /// UID come back, it gets a new handle. Without the second half the map keeps an entry for every object
+    /// ever made (the stress test's RSS grew by some 3 MiB a minute).</summary>
+    private void Forget(ObjectEntry entry)
+    {
+        _objects.TryRemove(entry.Handle, out _);
+        _handleOfUid.Remove(entry.Object.Uid);
+    }
+
+    /// <summary>UIDs bound to a handle: never more than the objects in view (for tests).</summary>
+    internal int BoundHandleCount
+    {
+        get
+        {
+            lock (Sync) return _handleOfUid.Count;
+        }
     }
 
     private ulong HandleOf(Guid uid)
@@ -156,8 +171,11 @@ internal sealed partial class Token
             catch
             {
                 foreach (ulong handle in added)
-                    if (_objects.TryRemove(handle, out var entry) && entry.Object.IsToken)
-                        _store.DeleteObject(entry.Object.Uid);
+                {
+                    if (!_objects.TryGetValue(handle, out var entry)) continue;
+                    Forget(entry);
+                    if (entry.Object.IsToken) _store.DeleteObject(entry.Object.Uid);
+                }
                 throw;
             }
         }
@@ -166,7 +184,7 @@ internal sealed partial class Token
     private ulong Add(ulong session, CKS state, HsmObject obj)
     {
         AccessRules.CheckWrite(state, obj.IsToken, obj.IsPrivate);
-        if (obj.IsToken) Persist(obj);
+        if (obj.IsToken) _store.AddObject(Seal(obj));
         ulong handle = HandleOf(obj.Uid);
         _objects[handle] = new ObjectEntry(handle, obj, obj.IsToken ? 0 : session, false);
         if (!obj.IsToken) _sessionsWithObjects.Add(session);
@@ -181,8 +199,9 @@ internal sealed partial class Token
             var entry = Visible(handle, state, CKR.CKR_OBJECT_HANDLE_INVALID);
             AccessRules.CheckWrite(state, entry.Object.IsToken, entry.Object.IsPrivate);
             CkrException.ThrowIf(!entry.Object.IsDestroyable, CKR.CKR_ACTION_PROHIBITED, "CKA_DESTROYABLE is false");
-            if (entry.Object.IsToken) _store.DeleteObject(entry.Object.Uid);
-            _objects.TryRemove(handle, out _);
+            bool wasStored = !entry.Object.IsToken || _store.DeleteObject(entry.Object.Uid);
+            Forget(entry);
+            CkrException.ThrowIf(!wasStored, CKR.CKR_OBJECT_HANDLE_INVALID, "another process destroyed the object first");
         }
     }
 
@@ -195,7 +214,11 @@ internal sealed partial class Token
             AccessRules.CheckWrite(state, entry.Object.IsToken, entry.Object.IsPrivate);
             CkrException.ThrowIf(entry.SecretPending, CKR.CKR_USER_NOT_LOGGED_IN, "the key material needs a login to open");
             var changed = ObjectEngine.SetAttributes(entry.Object, template, Context);
-            if (changed.IsToken) Persist(changed);
+            if (changed.IsToken && !_store.ReplaceObject(Seal(changed)))
+            {
+                Forget(entry);
+                throw new CkrException(CKR.CKR_OBJECT_HANDLE_INVALID, "another process destroyed the object");
+            }
             entry.Object = changed;
         }
     }
@@ -248,16 +271,17 @@ internal sealed partial class Token
         {
             // Most sessions make no session objects: closing them must not scan every object.
             if (!_sessionsWithObjects.Remove(session)) return;
-            foreach (var (handle, entry) in _objects)
-                if (entry.OwnerSession == session) _objects.TryRemove(handle, out _);
+            foreach (var (_, entry) in _objects)
+                if (entry.OwnerSession == session) Forget(entry);
         }
     }
 
-    private void Persist(HsmObject obj)
+    /// <summary>The stored form of a token object: secret and private parts sealed under the token key.</summary>
+    private ObjectRecord Seal(HsmObject obj)
     {
         bool hasSecret = obj.Attributes.Keys.Any(type => ObjectEngine.IsSecret(obj, type));
         CkrException.ThrowIf((hasSecret || obj.IsPrivate) && _tokenKey is null, CKR.CKR_USER_NOT_LOGGED_IN,
             "storing key material needs the token key, which a login opens");
-        _store.PutObject(ObjectSealer.Seal(obj.Uid, obj.IsPrivate, obj.Attributes, type => ObjectEngine.IsSecret(obj, type), _tokenKey));
+        return ObjectSealer.Seal(obj.Uid, obj.IsPrivate, obj.Attributes, type => ObjectEngine.IsSecret(obj, type), _tokenKey);
     }
 }

@@ -45,6 +45,13 @@ public abstract class EmbeddedBackendFixture
         return Backend;
     }
 
+    /// <summary>Swaps in a backend the test opened itself (over a wrapped directory, say); torn down as usual.</summary>
+    protected void ReplaceBackend(ICryptokiBackend backend)
+    {
+        Backend = backend;
+        SlotId = Backend.GetSlotList(true)[0];
+    }
+
     protected ulong OpenRw() => Backend.OpenSession(SlotId, CKF.CKF_SERIAL_SESSION | CKF.CKF_RW_SESSION);
 
     protected ulong OpenRo() => Backend.OpenSession(SlotId, CKF.CKF_SERIAL_SESSION);

@@ -34,7 +34,7 @@ public sealed class TamperedStoreTests : EmbeddedBackendFixture
             var original = attacker.LoadObjects().Single(r => r.Uid == uid);
             var plain = AttributeCodec.Decode(original.PlainAttributes);
             plain.Add(new(CKA.CKA_VALUE, Enumerable.Repeat((byte)0x41, 32).ToArray()));
-            attacker.PutObject(new ObjectRecord(uid, false, AttributeCodec.Encode(plain), []));
+            Assert.That(attacker.ReplaceObject(new ObjectRecord(uid, false, AttributeCodec.Encode(plain), [])), Is.True);
         }
 
         Assert.That(FindAll(rw, ByLabel("victim")), Is.Empty, "key material is only accepted from the sealed part");
