@@ -11,14 +11,19 @@
 #                        artifacts/<rid>/, check the library's exports (and NODELETE), run the quickstart
 #   ./build.ps1 test     all of the above, then every test project and tests/scripts/*.sh; the last
 #                        line is "N passed, N failed, N skipped" over everything
+#   ./build.ps1 stress [SECONDS]   build, then the stress test for SECONDS (default 60)
+#   ./build.ps1 fuzz [SECONDS]     build, then both fuzzers for SECONDS in all (default 600)
 #
 # On Windows the RID is win-x64, exports are read with dumpbin /exports (a Visual Studio developer
 # shell), and the two Linux-only steps (the NODELETE flag, the bash quickstart) are skipped.
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'help')]
-    [string]$Mode = 'build'
+    [ValidateSet('build', 'test', 'stress', 'fuzz', 'help')]
+    [string]$Mode = 'build',
+    [Parameter(Position = 1)]
+    [ValidateRange(1, [int]::MaxValue)]
+    [int]$Seconds = 0
 )
 
 Set-StrictMode -Version Latest
@@ -28,7 +33,7 @@ $PSNativeCommandUseErrorActionPreference = $true
 
 function usage {
     @'
-Usage: ./build.ps1 [build|test|help]
+Usage: ./build.ps1 [build|test|stress [SECONDS]|fuzz [SECONDS]|help]
 
   build (default)  dotnet restore + build -c Release of CloudHsmPkcs11.sln;
                    publish native-exports/CloudHsm.Pkcs11.Native (NativeAOT, linux-x64 or win-x64)
@@ -42,6 +47,9 @@ Usage: ./build.ps1 [build|test|help]
                    then every tests/scripts/*.sh (with bash). A project that fails to build,
                    crashes or hangs counts as a failure. Ends with one line:
                    N passed, N failed, N skipped. Exit code 0 only if nothing failed.
+  stress [SECONDS] build, then tests/scripts/stress.sh for SECONDS (default 60; test runs it for 15).
+  fuzz [SECONDS]   build, then tests/scripts/fuzz.sh and tests/scripts/fuzz-managed.sh, SECONDS in
+                   all (default 600, split evenly; test runs 60 + 60). Same summary line as test.
 
 Test scripts: see ./build.sh --help.
 '@
@@ -63,6 +71,8 @@ $ExportsFile = 'tools/pkcs11-exports.txt'
 $TestResults = Join-Path $Root 'artifacts/test-results'
 $TestScriptsDir = 'tests/scripts'
 $TestScriptTimeout = '30m'
+$StressScript = 'tests/scripts/stress.sh'
+$FuzzScripts = @('tests/scripts/fuzz.sh', 'tests/scripts/fuzz-managed.sh')
 $TestHangTimeout = '15m'
 
 # Every test project; all are required.
@@ -351,7 +361,23 @@ function run_tests {
     foreach ($script in @(Get-ChildItem -Path $TestScriptsDir -Filter '*.sh' -File -ErrorAction SilentlyContinue | Sort-Object Name)) {
         run_test_script (Join-Path $TestScriptsDir $script.Name)
     }
+    print_summary
+}
 
+# The long forms of the robustness tests: the same scripts ./build.ps1 test runs, for longer.
+# run_long_form SECONDS SCRIPT... (the time is already in the scripts' environment)
+function run_long_form([int]$Seconds, [string[]]$Scripts) {
+    if (Test-Path $TestResults) { Remove-Item -Recurse -Force $TestResults }
+    New-Item -ItemType Directory -Path $TestResults | Out-Null
+    $env:CLOUDHSM_PKCS11_LIB = $Lib
+    $script:TestScriptTimeout = "$($Seconds + 600)s"
+    foreach ($script in $Scripts) {
+        run_test_script $script
+    }
+    print_summary
+}
+
+function print_summary {
     step 'summary'
     if ($script:FailedTests.Count) {
         Write-Host 'failed tests:'
@@ -369,10 +395,19 @@ function run_tests {
 function main {
     if ($Mode -eq 'help') { usage; exit 0 }
     build
-    if ($Mode -eq 'test') {
-        run_tests
-        if ($script:TotalFailed -ne 0) { exit 1 }
+    switch ($Mode) {
+        'test' { run_tests }
+        'stress' {
+            $env:STRESS_SECONDS = if ($Seconds) { $Seconds } elseif ($env:STRESS_SECONDS) { $env:STRESS_SECONDS } else { 60 }
+            run_long_form ([int]$env:STRESS_SECONDS) @($StressScript)
+        }
+        'fuzz' {
+            $total = if ($Seconds) { $Seconds } else { 600 }
+            $env:FUZZ_SECONDS = [math]::Floor($total / 2); $env:FUZZ_MANAGED_SECONDS = $total - [math]::Floor($total / 2)
+            run_long_form $total $FuzzScripts
+        }
     }
+    if ($Mode -ne 'build' -and $script:TotalFailed -ne 0) { exit 1 }
 }
 
 # Dot-sourcing the script (to try one step) defines the functions without running anything.
@@ -383,7 +418,7 @@ try {
 }
 catch {
     [Console]::Error.WriteLine($_)
-    if ($Mode -eq 'test' -and -not $script:SummaryPrinted) {
+    if ($Mode -ne 'build' -and $Mode -ne 'help' -and -not $script:SummaryPrinted) {
         [Console]::Error.WriteLine('build.ps1: the build failed before the tests could run')
         Write-Host '0 passed, 1 failed, 0 skipped'
     }

@@ -6,11 +6,13 @@
 #                       quickstart
 #   ./build.sh test     all of the above, then every test project and tests/scripts/*.sh; the last
 #                       line is "N passed, N failed, N skipped" over everything
+#   ./build.sh stress [SECONDS]   build, then the stress test for SECONDS (default 60)
+#   ./build.sh fuzz [SECONDS]     build, then both fuzzers for SECONDS in all (default 600)
 set -euo pipefail
 
 usage() {
     cat <<'EOF'
-Usage: ./build.sh [build|test] [--help]
+Usage: ./build.sh [build|test|stress [SECONDS]|fuzz [SECONDS]] [--help]
 
   build (default)  dotnet restore + build -c Release of CloudHsmPkcs11.sln;
                    publish native-exports/CloudHsm.Pkcs11.Native (NativeAOT, linux-x64) and copy
@@ -24,6 +26,13 @@ Usage: ./build.sh [build|test] [--help]
                    then every tests/scripts/*.sh. A project that fails to build, crashes or hangs
                    counts as a failure. Ends with one line: N passed, N failed, N skipped.
                    Exit code 0 only if nothing failed.
+
+  stress [SECONDS] build, then tests/scripts/stress.sh for SECONDS (default 60; ./build.sh test runs
+                   it for 15): 16 threads of mixed operations, RSS reported at start and end.
+  fuzz [SECONDS]   build, then tests/scripts/fuzz.sh (black-box, the published library) and
+                   tests/scripts/fuzz-managed.sh (AFL++ with SharpFuzz on the managed core), SECONDS
+                   in all (default 600, split evenly; ./build.sh test runs 60 + 60).
+                   Both end with the same "N passed, N failed, N skipped" summary as test.
 
 Test scripts (tests/scripts/*.sh) are run with bash from the repository root, stdin from
 /dev/null, with CLOUDHSM_PKCS11_LIB, CLOUDHSM_CLI and CLOUDHSM_ARTIFACTS set. Each must print
@@ -49,6 +58,8 @@ EXPORTS_FILE=tools/pkcs11-exports.txt
 TEST_RESULTS="$ROOT/artifacts/test-results"
 TEST_SCRIPTS_DIR=tests/scripts
 TEST_SCRIPT_TIMEOUT=30m
+STRESS_SCRIPT=tests/scripts/stress.sh
+FUZZ_SCRIPTS=(tests/scripts/fuzz.sh tests/scripts/fuzz-managed.sh)
 TEST_HANG_TIMEOUT=15m
 
 # Every test project; all are required.
@@ -74,7 +85,7 @@ die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
 on_exit() {
     local rc=$?
     if ((${#TEMP_DIRS[@]})); then rm -rf "${TEMP_DIRS[@]}"; fi
-    if [[ $MODE == test && $SUMMARY_PRINTED == 0 && $rc != 0 ]]; then
+    if [[ $MODE != build && $SUMMARY_PRINTED == 0 && $rc != 0 ]]; then
         echo "build.sh: the build failed before the tests could run" >&2
         echo "0 passed, 1 failed, 0 skipped"
     fi
@@ -304,7 +315,25 @@ run_tests() {
         run_test_script "$script"
     done
     shopt -u nullglob
+    print_summary
+}
 
+# The long forms of the robustness tests: the same scripts ./build.sh test runs, for longer.
+# run_long_form SECONDS SCRIPT... (the time is already in the scripts' environment)
+run_long_form() {
+    local seconds=$1 script
+    shift
+    rm -rf "$TEST_RESULTS"
+    mkdir -p "$TEST_RESULTS"
+    export CLOUDHSM_PKCS11_LIB="$LIB"
+    TEST_SCRIPT_TIMEOUT=$((seconds + 600))s
+    for script in "$@"; do
+        run_test_script "$script"
+    done
+    print_summary
+}
+
+print_summary() {
     step "summary"
     if ((${#FAILED_TESTS[@]})); then
         echo "failed tests:"
@@ -319,18 +348,33 @@ run_tests() {
 # ---------------------------------------------------------------------------------------------
 
 main() {
+    local seconds=""
     case "${1:-build}" in
-        build) MODE="build" ;;
-        test) MODE="test" ;;
+        build | test) MODE=${1:-build} ;;
+        stress | fuzz)
+            MODE=$1
+            seconds=${2:-}
+            [[ -z $seconds || $seconds =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }
+            (($# <= 2)) || { usage >&2; exit 2; }
+            ;;
         -h | --help | help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
     esac
-    (($# <= 1)) || { usage >&2; exit 2; }
+    [[ $MODE == stress || $MODE == fuzz ]] || (($# <= 1)) || { usage >&2; exit 2; }
 
     build
-    if [[ $MODE == test ]]; then
-        run_tests
-    fi
+    case $MODE in
+        test) run_tests ;;
+        stress)
+            export STRESS_SECONDS=${seconds:-${STRESS_SECONDS:-60}}
+            run_long_form "$STRESS_SECONDS" "$STRESS_SCRIPT"
+            ;;
+        fuzz)
+            seconds=${seconds:-600}
+            export FUZZ_SECONDS=$((seconds / 2)) FUZZ_MANAGED_SECONDS=$((seconds - seconds / 2))
+            run_long_form "$seconds" "${FUZZ_SCRIPTS[@]}"
+            ;;
+    esac
 }
 
 # Sourcing the script (to try one step) defines the functions without running anything.

@@ -55,14 +55,14 @@ internal sealed class SessionTable
         }
         var token = session.Token;
         token.DropSessionObjects(session.Handle);
-        bool last;
+        // The count and the logout it may cause are one step: a session opened (and logged in) between
+        // them by another thread must not be logged out.
         lock (token.Sync)
         {
             token.SessionCount--;
             if (session.ReadWrite) token.ReadWriteSessionCount--;
-            last = token.SessionCount == 0;
+            if (token.SessionCount == 0) token.LogoutIfLoggedIn();
         }
-        if (last) token.LogoutIfLoggedIn();
     }
 
     public void Clear()
