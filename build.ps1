@@ -7,19 +7,22 @@
 # Linux, the PowerShell .NET tool installs from NuGet:
 #   dotnet tool install --tool-path /tmp/pwsh PowerShell --version 7.6.9 && /tmp/pwsh/pwsh ./build.ps1
 #
-#   ./build.ps1          restore + build the solution, publish the library and cloudhsm-cli into
-#                        artifacts/<rid>/, check the library's exports (and NODELETE), run the quickstart
+#   ./build.ps1          restore + build the solution, publish the library, cloudhsm-cli and
+#                        cloudhsm-speed into artifacts/<rid>/, check the library's exports (and
+#                        NODELETE), run the quickstart
 #   ./build.ps1 test     all of the above, then every test project and tests/scripts/*.sh; the last
 #                        line is "N passed, N failed, N skipped" over everything
 #   ./build.ps1 stress [SECONDS]   build, then the stress test for SECONDS (default 60)
 #   ./build.ps1 fuzz [SECONDS]     build, then both fuzzers for SECONDS in all (default 600)
+#   ./build.ps1 bench [SECONDS]    build, then ours against SoftHSM2 and the openssl speed ceiling,
+#                                  SECONDS per operation (default 3)
 #
 # On Windows the RID is win-x64, exports are read with dumpbin /exports (a Visual Studio developer
 # shell), and the two Linux-only steps (the NODELETE flag, the bash quickstart) are skipped.
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'stress', 'fuzz', 'help')]
+    [ValidateSet('build', 'test', 'stress', 'fuzz', 'bench', 'help')]
     [string]$Mode = 'build',
     [Parameter(Position = 1)]
     [ValidateRange(1, [int]::MaxValue)]
@@ -33,7 +36,7 @@ $PSNativeCommandUseErrorActionPreference = $true
 
 function usage {
     @'
-Usage: ./build.ps1 [build|test|stress [SECONDS]|fuzz [SECONDS]|help]
+Usage: ./build.ps1 [build|test|stress [SECONDS]|fuzz [SECONDS]|bench [SECONDS]|help]
 
   build (default)  dotnet restore + build -c Release of CloudHsmPkcs11.sln;
                    publish native-exports/CloudHsm.Pkcs11.Native (NativeAOT, linux-x64 or win-x64)
@@ -41,7 +44,8 @@ Usage: ./build.ps1 [build|test|stress [SECONDS]|fuzz [SECONDS]|help]
                    into artifacts/<rid>/.debug/);
                    check its exports against tools/pkcs11-exports.txt (every exported symbol is
                    C_*, none of the listed functions is missing) and, on Linux, that it is linked
-                   NODELETE; publish cloudhsm-cli beside it; on Linux run samples/quickstart/run.sh.
+                   NODELETE; publish cloudhsm-cli and cloudhsm-speed (framework-dependent) beside
+                   it; on Linux run samples/quickstart/run.sh.
   test             build, then run every test project (dotnet test, TRX results in
                    artifacts/test-results/) with CLOUDHSM_PKCS11_LIB set to the published library,
                    then every tests/scripts/*.sh (with bash). A project that fails to build,
@@ -50,6 +54,14 @@ Usage: ./build.ps1 [build|test|stress [SECONDS]|fuzz [SECONDS]|help]
   stress [SECONDS] build, then tests/scripts/stress.sh for SECONDS (default 60; test runs it for 15).
   fuzz [SECONDS]   build, then tests/scripts/fuzz.sh and tests/scripts/fuzz-managed.sh, SECONDS in
                    all (default 600, split evenly; test runs 60 + 60). Same summary line as test.
+  bench [SECONDS]  build, then tools/bench/bench.sh SECONDS (default 3 per operation; with bash):
+                   our library against SoftHSM2 with cloudhsm-speed, rounds A,B alternating
+                   (BENCH_ROUNDS, default 3), the openssl speed ceiling, issue 6's targets met or
+                   missed, the scaling, start-up (BENCH_STARTUP_OBJECTS, default 10000) and RSS
+                   rows, and, when ../shared/bench exists, its compare.sh as a cross-check
+                   (BENCH_CROSSCHECK=0 skips it). Writes results.json, results.md and chart.svg
+                   into artifacts/bench/ (BENCH_OUT); BENCH_PUBLISH=1 also copies them into
+                   docs/performance/. The other settings: tools/bench/bench.sh --help.
 
 Test scripts: see ./build.sh --help.
 '@
@@ -58,21 +70,24 @@ Test scripts: see ./build.sh --help.
 $Root = $PSScriptRoot
 Set-Location $Root
 
-if ($IsWindows) { $Rid = 'win-x64'; $LibName = 'libcloudhsm_pkcs11.dll'; $CliName = 'cloudhsm-cli.exe' }
-else { $Rid = 'linux-x64'; $LibName = 'libcloudhsm_pkcs11.so'; $CliName = 'cloudhsm-cli' }
+if ($IsWindows) { $Rid = 'win-x64'; $LibName = 'libcloudhsm_pkcs11.dll'; $CliName = 'cloudhsm-cli.exe'; $SpeedName = 'cloudhsm-speed.exe' }
+else { $Rid = 'linux-x64'; $LibName = 'libcloudhsm_pkcs11.so'; $CliName = 'cloudhsm-cli'; $SpeedName = 'cloudhsm-speed' }
 $Config = 'Release'
 $Solution = 'CloudHsmPkcs11.sln'
 $NativeProject = 'native-exports/CloudHsm.Pkcs11.Native'
 $CliProject = 'src/CloudHsm.Cli'
+$SpeedProject = 'src/CloudHsm.Speed'
 $Artifacts = Join-Path $Root "artifacts/$Rid"
 $Lib = Join-Path $Artifacts $LibName
 $Cli = Join-Path $Artifacts $CliName
+$Speed = Join-Path $Artifacts $SpeedName
 $ExportsFile = 'tools/pkcs11-exports.txt'
 $TestResults = Join-Path $Root 'artifacts/test-results'
 $TestScriptsDir = 'tests/scripts'
 $TestScriptTimeout = '30m'
 $StressScript = 'tests/scripts/stress.sh'
 $FuzzScripts = @('tests/scripts/fuzz.sh', 'tests/scripts/fuzz-managed.sh')
+$BenchScript = 'tools/bench/bench.sh'
 $TestHangTimeout = '15m'
 
 # Every test project; all are required.
@@ -228,6 +243,12 @@ function publish_cli {
     if (-not (Test-Path $Cli)) { die "the publish produced no $Cli" }
 }
 
+function publish_speed {
+    step "dotnet publish $SpeedProject -c $Config (framework-dependent) into artifacts/$Rid"
+    dotnet publish $SpeedProject -c $Config -o $Artifacts
+    if (-not (Test-Path $Speed)) { die "the publish produced no $Speed" }
+}
+
 function run_quickstart {
     step 'samples/quickstart/run.sh'
     if ($IsWindows) { Write-Host '  skipped: the quickstart is a bash script'; return }
@@ -242,6 +263,7 @@ function build {
     check_exports
     check_nodelete
     publish_cli
+    publish_speed
     run_quickstart
 }
 
@@ -377,6 +399,16 @@ function run_long_form([int]$Seconds, [string[]]$Scripts) {
     print_summary
 }
 
+# The benchmark (issue 6): a measurement, not a test; its exit code is non-zero only if it could not run
+# or an operation of ours failed its correctness check.
+function run_bench([int]$Seconds) {
+    $arguments = @("$Seconds")
+    step "$BenchScript $Seconds"
+    if ($env:BENCH_PUBLISH -eq '1') { $arguments += '--publish' }
+    $env:CLOUDHSM_ARTIFACTS = $Artifacts
+    bash -c 'exec bash "$@" </dev/null' bash $BenchScript @arguments
+}
+
 function print_summary {
     step 'summary'
     if ($script:FailedTests.Count) {
@@ -406,8 +438,9 @@ function main {
             $env:FUZZ_SECONDS = [math]::Floor($total / 2); $env:FUZZ_MANAGED_SECONDS = $total - [math]::Floor($total / 2)
             run_long_form $total $FuzzScripts
         }
+        'bench' { run_bench $(if ($Seconds) { $Seconds } else { 3 }) }
     }
-    if ($Mode -ne 'build' -and $script:TotalFailed -ne 0) { exit 1 }
+    if ($Mode -ne 'build' -and $Mode -ne 'bench' -and $script:TotalFailed -ne 0) { exit 1 }
 }
 
 # Dot-sourcing the script (to try one step) defines the functions without running anything.
@@ -418,7 +451,7 @@ try {
 }
 catch {
     [Console]::Error.WriteLine($_)
-    if ($Mode -ne 'build' -and $Mode -ne 'help' -and -not $script:SummaryPrinted) {
+    if ($Mode -ne 'build' -and $Mode -ne 'bench' -and $Mode -ne 'help' -and -not $script:SummaryPrinted) {
         [Console]::Error.WriteLine('build.ps1: the build failed before the tests could run')
         Write-Host '0 passed, 1 failed, 0 skipped'
     }

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # build.sh: build, publish and test CloudHsmPkcs11. build.ps1 mirrors these steps line for line.
 #
-#   ./build.sh          restore + build the solution, publish libcloudhsm_pkcs11.so and cloudhsm-cli
-#                       into artifacts/linux-x64/, check the library's exports and NODELETE, run the
-#                       quickstart
+#   ./build.sh          restore + build the solution, publish libcloudhsm_pkcs11.so, cloudhsm-cli and
+#                       cloudhsm-speed into artifacts/linux-x64/, check the library's exports and
+#                       NODELETE, run the quickstart
 #   ./build.sh test     all of the above, then every test project and tests/scripts/*.sh; the last
 #                       line is "N passed, N failed, N skipped" over everything
 #   ./build.sh stress [SECONDS]   build, then the stress test for SECONDS (default 60)
 #   ./build.sh fuzz [SECONDS]     build, then both fuzzers for SECONDS in all (default 600)
+#   ./build.sh bench [SECONDS]    build, then ours against SoftHSM2 and the openssl speed ceiling,
+#                                 SECONDS per operation (default 3)
 set -euo pipefail
 
 usage() {
     cat <<'EOF'
-Usage: ./build.sh [build|test|stress [SECONDS]|fuzz [SECONDS]] [--help]
+Usage: ./build.sh [build|test|stress [SECONDS]|fuzz [SECONDS]|bench [SECONDS]] [--help]
 
   build (default)  dotnet restore + build -c Release of CloudHsmPkcs11.sln;
                    publish native-exports/CloudHsm.Pkcs11.Native (NativeAOT, linux-x64) and copy
@@ -20,7 +22,8 @@ Usage: ./build.sh [build|test|stress [SECONDS]|fuzz [SECONDS]] [--help]
                    any, into artifacts/linux-x64/.debug/, where gdb looks for them);
                    check its exports against tools/pkcs11-exports.txt (every exported symbol is
                    C_*, none of the listed functions is missing) and that it is linked NODELETE;
-                   publish cloudhsm-cli beside it; run samples/quickstart/run.sh.
+                   publish cloudhsm-cli and cloudhsm-speed (framework-dependent) beside it;
+                   run samples/quickstart/run.sh.
   test             build, then run every test project (dotnet test, TRX results in
                    artifacts/test-results/) with CLOUDHSM_PKCS11_LIB=artifacts/linux-x64/libcloudhsm_pkcs11.so,
                    then every tests/scripts/*.sh. A project that fails to build, crashes or hangs
@@ -33,6 +36,14 @@ Usage: ./build.sh [build|test|stress [SECONDS]|fuzz [SECONDS]] [--help]
                    tests/scripts/fuzz-managed.sh (AFL++ with SharpFuzz on the managed core), SECONDS
                    in all (default 600, split evenly; ./build.sh test runs 60 + 60).
                    Both end with the same "N passed, N failed, N skipped" summary as test.
+  bench [SECONDS]  build, then tools/bench/bench.sh SECONDS (default 3 per operation): our library
+                   against SoftHSM2 with cloudhsm-speed, rounds A,B alternating (BENCH_ROUNDS, default
+                   3), the openssl speed ceiling, issue 6's targets met or missed, the scaling,
+                   start-up (BENCH_STARTUP_OBJECTS, default 10000) and RSS rows, and, when
+                   ../shared/bench exists, its compare.sh as a cross-check (BENCH_CROSSCHECK=0 skips
+                   it). Writes results.json, results.md and chart.svg into artifacts/bench/
+                   (BENCH_OUT); BENCH_PUBLISH=1 also copies them into docs/performance/. The other
+                   settings: tools/bench/bench.sh --help.
 
 Test scripts (tests/scripts/*.sh) are run with bash from the repository root, stdin from
 /dev/null, with CLOUDHSM_PKCS11_LIB, CLOUDHSM_CLI and CLOUDHSM_ARTIFACTS set. Each must print
@@ -50,16 +61,19 @@ CONFIG=Release
 SOLUTION=CloudHsmPkcs11.sln
 NATIVE_PROJECT=native-exports/CloudHsm.Pkcs11.Native
 CLI_PROJECT=src/CloudHsm.Cli
+SPEED_PROJECT=src/CloudHsm.Speed
 LIB_NAME=libcloudhsm_pkcs11.so
 ARTIFACTS="$ROOT/artifacts/$RID"
 LIB="$ARTIFACTS/$LIB_NAME"
 CLI="$ARTIFACTS/cloudhsm-cli"
+SPEED="$ARTIFACTS/cloudhsm-speed"
 EXPORTS_FILE=tools/pkcs11-exports.txt
 TEST_RESULTS="$ROOT/artifacts/test-results"
 TEST_SCRIPTS_DIR=tests/scripts
 TEST_SCRIPT_TIMEOUT=30m
 STRESS_SCRIPT=tests/scripts/stress.sh
 FUZZ_SCRIPTS=(tests/scripts/fuzz.sh tests/scripts/fuzz-managed.sh)
+BENCH_SCRIPT=tools/bench/bench.sh
 TEST_HANG_TIMEOUT=15m
 
 # Every test project; all are required.
@@ -85,7 +99,7 @@ die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
 on_exit() {
     local rc=$?
     if ((${#TEMP_DIRS[@]})); then rm -rf "${TEMP_DIRS[@]}"; fi
-    if [[ $MODE != build && $SUMMARY_PRINTED == 0 && $rc != 0 ]]; then
+    if [[ $MODE != build && $MODE != bench && $SUMMARY_PRINTED == 0 && $rc != 0 ]]; then
         echo "build.sh: the build failed before the tests could run" >&2
         echo "0 passed, 1 failed, 0 skipped"
     fi
@@ -194,6 +208,12 @@ publish_cli() {
     [[ -x "$CLI" ]] || die "the publish produced no $CLI"
 }
 
+publish_speed() {
+    step "dotnet publish $SPEED_PROJECT -c $CONFIG (framework-dependent) into artifacts/$RID"
+    dotnet publish "$SPEED_PROJECT" -c "$CONFIG" -o "$ARTIFACTS"
+    [[ -x "$SPEED" ]] || die "the publish produced no $SPEED"
+}
+
 run_quickstart() {
     step "samples/quickstart/run.sh"
     CLOUDHSM_ARTIFACTS="$ARTIFACTS" bash samples/quickstart/run.sh </dev/null
@@ -206,6 +226,7 @@ build() {
     check_exports
     check_nodelete
     publish_cli
+    publish_speed
     run_quickstart
 }
 
@@ -333,6 +354,15 @@ run_long_form() {
     print_summary
 }
 
+# The benchmark (issue 6): a measurement, not a test; its exit code is non-zero only if it could not run
+# or an operation of ours failed its correctness check.
+run_bench() {
+    local seconds=$1 args=("$1")
+    step "$BENCH_SCRIPT $seconds"
+    if [[ ${BENCH_PUBLISH:-0} == 1 ]]; then args+=(--publish); fi
+    CLOUDHSM_ARTIFACTS="$ARTIFACTS" bash "$BENCH_SCRIPT" "${args[@]}" </dev/null
+}
+
 print_summary() {
     step "summary"
     if ((${#FAILED_TESTS[@]})); then
@@ -351,7 +381,7 @@ main() {
     local seconds=""
     case "${1:-build}" in
         build | test) MODE=${1:-build} ;;
-        stress | fuzz)
+        stress | fuzz | bench)
             MODE=$1
             seconds=${2:-}
             [[ -z $seconds || $seconds =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }
@@ -360,7 +390,7 @@ main() {
         -h | --help | help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
     esac
-    [[ $MODE == stress || $MODE == fuzz ]] || (($# <= 1)) || { usage >&2; exit 2; }
+    [[ $MODE == stress || $MODE == fuzz || $MODE == bench ]] || (($# <= 1)) || { usage >&2; exit 2; }
 
     build
     case $MODE in
@@ -374,6 +404,7 @@ main() {
             export FUZZ_SECONDS=$((seconds / 2)) FUZZ_MANAGED_SECONDS=$((seconds - seconds / 2))
             run_long_form "$seconds" "${FUZZ_SCRIPTS[@]}"
             ;;
+        bench) run_bench "${seconds:-3}" ;;
     esac
 }
 

@@ -65,18 +65,36 @@ internal static unsafe class Boundary
     }
 
     /// <summary>
-    /// For calls that continue an operation (C_Encrypt, C_SignUpdate, …): besides the mapping, a call
-    /// refused here for bad arguments ends the session's operation of <paramref name="kind"/>, as any error
-    /// but a size answer does (§5.2); errors from the core have ended it already.
+    /// For calls that take a session handle. §5.1 ranks the codes of §5.1.2 (CKR_SESSION_HANDLE_INVALID) above
+    /// those of §5.1.6 (CKR_ARGUMENTS_BAD, CKR_ATTRIBUTE_*, CKR_MECHANISM_* …), but the exports read pointers,
+    /// templates and mechanisms before the backend looks the session up: a call refused that early on a handle
+    /// that is no open session answers CKR_SESSION_HANDLE_INVALID. The check costs nothing on success.
+    /// </summary>
+    public static CKR ToCkr(Exception e, CK_SESSION_HANDLE hSession, CK_ULONG* pulLen = null, [CallerMemberName] string function = "") =>
+        SessionFirst(ToCkr(e, pulLen, DiagnosticLevel.Debug, function), hSession);
+
+    /// <summary>
+    /// For calls that continue an operation (C_Encrypt, C_SignUpdate, …): as above, and a call refused here
+    /// for bad arguments ends the session's operation of <paramref name="kind"/>, as any error but a size
+    /// answer does (§5.2); errors from the core have ended it already.
     /// </summary>
     public static CKR ToCkr(Exception e, CK_SESSION_HANDLE hSession, OperationKind kind, CK_ULONG* pulLen = null,
                             [CallerMemberName] string function = "")
     {
-        CKR rv = ToCkr(e, pulLen, DiagnosticLevel.Debug, function);
+        CKR rv = SessionFirst(ToCkr(e, pulLen, DiagnosticLevel.Debug, function), hSession);
         if (rv == CKR.CKR_ARGUMENTS_BAD)
             ModuleState.TryCancelOperation(hSession, kind);
         return rv;
     }
+
+    /// <summary>CKR_SESSION_HANDLE_INVALID in place of a lower-ranked code when the handle is no open session.
+    /// Codes that only the backend gives (it looked the session up first) and §5.1.1's are kept as they are.</summary>
+    private static CKR SessionFirst(CKR rv, CK_SESSION_HANDLE hSession) =>
+        rv is CKR.CKR_SESSION_HANDLE_INVALID or CKR.CKR_CRYPTOKI_NOT_INITIALIZED or CKR.CKR_BUFFER_TOO_SMALL
+            or CKR.CKR_GENERAL_ERROR or CKR.CKR_HOST_MEMORY or CKR.CKR_FUNCTION_FAILED
+            || ModuleState.IsOpenSession(hSession)
+            ? rv
+            : CKR.CKR_SESSION_HANDLE_INVALID;
 
     /// <summary>Traces the call at debug level and converts the code to the ABI's CK_RV.</summary>
     /// <param name="rv">The call's result.</param>

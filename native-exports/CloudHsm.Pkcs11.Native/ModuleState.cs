@@ -60,6 +60,25 @@ internal static class ModuleState
         }
     }
 
+    /// <summary>Whether the handle names an open session (an error path's question; never throws). Not
+    /// initialised, or any failure to tell: true, so the call's own code stands.</summary>
+    public static bool IsOpenSession(ulong session)
+    {
+        try
+        {
+            Backend.GetSessionInfo(session);
+            return true;
+        }
+        catch (CkrException e) when (e.Rv == CKR.CKR_SESSION_HANDLE_INVALID)
+        {
+            return false;
+        }
+        catch (Exception)
+        {
+            return true;
+        }
+    }
+
     public static CKR Initialize(InitArgs args)
     {
         lock (Gate)

@@ -144,6 +144,23 @@ public sealed class SqliteTokenStore : ITokenStore
         }
     }
 
+    public ObjectChanges LoadObjectChanges(long since)
+    {
+        var c = Connection();
+        lock (c.Gate)
+        {
+            ObjectDisposedException.ThrowIf(c.IsDisposed, this);
+            try
+            {
+                return c.ReadObjectChanges(since);
+            }
+            catch (SqliteException e)
+            {
+                throw SqliteErrors.ToCkr(e);
+            }
+        }
+    }
+
     public void AddObject(ObjectRecord record)
     {
         CheckRecord(record);

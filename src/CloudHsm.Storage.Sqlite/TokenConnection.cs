@@ -25,6 +25,10 @@ internal sealed class TokenConnection : IDisposable
     private readonly SqliteCommand _updateObject;
     private readonly SqliteCommand _deleteObject;
     private readonly SqliteCommand _deleteAllObjects;
+    private readonly SqliteCommand _beginRead;
+    private readonly SqliteCommand _selectObjectVersions;
+    private readonly SqliteCommand _selectChangedObjects;
+    private readonly SqliteCommand _selectDeletedSince;
 
     private TokenConnection(SqliteConnection db, WriterLock writerLock, int processId)
     {
@@ -42,6 +46,10 @@ internal sealed class TokenConnection : IDisposable
         _updateObject = Prepare(TokenSchema.UpdateObject, AddObjectParameters);
         _deleteObject = Prepare(TokenSchema.DeleteObject, c => c.Parameters.Add("$uid", SqliteType.Blob));
         _deleteAllObjects = Prepare(TokenSchema.DeleteAllObjects);
+        _beginRead = Prepare("BEGIN DEFERRED");
+        _selectObjectVersions = Prepare(TokenSchema.SelectObjectVersions);
+        _selectChangedObjects = Prepare(TokenSchema.SelectChangedObjects, c => c.Parameters.Add("$since", SqliteType.Integer));
+        _selectDeletedSince = Prepare(TokenSchema.SelectDeletedSince, c => c.Parameters.Add("$since", SqliteType.Integer));
         LastDataVersion = ReadDataVersion();
     }
 
@@ -60,7 +68,7 @@ internal sealed class TokenConnection : IDisposable
     public bool IsDisposed { get; private set; }
 
     /// <summary>Opens an existing token database read-write, applies the connection settings and checks
-    /// the layout version.</summary>
+    /// the layout version, upgrading a database of layout 1 in place.</summary>
     public static TokenConnection Open(string databasePath, int processId)
     {
         var db = new SqliteConnection(ConnectionString(databasePath, SqliteOpenMode.ReadWrite));
@@ -70,13 +78,11 @@ internal sealed class TokenConnection : IDisposable
             writerLock = WriterLock.Open(databasePath);
             db.Open();
             Configure(db);
-            using (var meta = db.CreateCommand())
-            {
-                meta.CommandText = TokenSchema.SelectLayoutVersion;
-                object? version = meta.ExecuteScalar();
-                CkrException.ThrowIf(version is not long v || v != TokenSchema.LayoutVersion, CKR.CKR_DEVICE_ERROR,
-                    $"unsupported token database layout {version}");
-            }
+            object? version = ReadLayoutVersion(db);
+            if (version is 1L)
+                version = Upgrade(db, writerLock);
+            CkrException.ThrowIf(version is not long v || v != TokenSchema.LayoutVersion, CKR.CKR_DEVICE_ERROR,
+                $"unsupported token database layout {version}");
             return new TokenConnection(db, writerLock, processId);
         }
         catch
@@ -85,6 +91,34 @@ internal sealed class TokenConnection : IDisposable
             db.Dispose();
             throw;
         }
+    }
+
+    private static object? ReadLayoutVersion(SqliteConnection db, SqliteTransaction? transaction = null)
+    {
+        using var meta = db.CreateCommand();
+        meta.Transaction = transaction;
+        meta.CommandText = TokenSchema.SelectLayoutVersion;
+        return meta.ExecuteScalar();
+    }
+
+    /// <summary>Layout 1 to 2 in one write transaction, in the writers' queue like any write; another process
+    /// may have done it first, so the version is read again inside. Processes of an older build that still have
+    /// the database open keep working (the triggers number their changes too); new ones refuse layout 2.</summary>
+    private static object? Upgrade(SqliteConnection db, WriterLock writerLock)
+    {
+        using var turn = writerLock.Acquire();
+        using var transaction = db.BeginTransaction(deferred: false);
+        object? version = ReadLayoutVersion(db, transaction);
+        if (version is 1L)
+        {
+            using var upgrade = db.CreateCommand();
+            upgrade.Transaction = transaction;
+            upgrade.CommandText = TokenSchema.Upgrade1To2;
+            upgrade.ExecuteNonQuery();
+            version = ReadLayoutVersion(db, transaction);
+        }
+        transaction.Commit();
+        return version;
     }
 
     /// <summary>No pooling (the pool cleans up on a background timer: not in a forked process) and
@@ -146,15 +180,15 @@ internal sealed class TokenConnection : IDisposable
         CkrException.ThrowIf(rows != 1, CKR.CKR_DEVICE_ERROR, "token database has no token row");
     }
 
-    public List<ObjectRecord> ReadObjects()
+    public List<ObjectRecord> ReadObjects() => ReadObjects(_selectObjects);
+
+    private static List<ObjectRecord> ReadObjects(SqliteCommand select)
     {
         var objects = new List<ObjectRecord>();
-        using var reader = _selectObjects.ExecuteReader();
+        using var reader = select.ExecuteReader();
         while (reader.Read())
         {
-            byte[] uid = TokenSchema.Blob(reader, 0);
-            CkrException.ThrowIf(uid.Length != StorageScheme.UidSize, CKR.CKR_DEVICE_ERROR, "token database: malformed object id");
-            objects.Add(new ObjectRecord(StorageScheme.UidFromBytes(uid), TokenSchema.Int(reader, 1) != 0,
+            objects.Add(new ObjectRecord(Uid(TokenSchema.Blob(reader, 0)), TokenSchema.Int(reader, 1) != 0,
                 TokenSchema.Blob(reader, 2), TokenSchema.Blob(reader, 3)));
         }
         return objects;
@@ -179,14 +213,71 @@ internal sealed class TokenConnection : IDisposable
         return _deleteObject.ExecuteNonQuery() > 0;
     }
 
-    public void DeleteAllObjects() => _deleteAllObjects.ExecuteNonQuery();
+    /// <summary>Removes every object (C_InitToken); readers of an earlier version get a snapshot next.</summary>
+    public void DeleteAllObjects()
+    {
+        _deleteAllObjects.ExecuteNonQuery();
+        using var forget = _db.CreateCommand();
+        forget.CommandText = TokenSchema.ForgetDeletions;
+        forget.ExecuteNonQuery();
+    }
+
+    /// <summary>The objects changed and removed since object version <paramref name="since"/>, in one read
+    /// transaction (one WAL snapshot), or all of them (<see cref="ITokenStore.LoadObjectChanges"/>).</summary>
+    public ObjectChanges ReadObjectChanges(long since)
+    {
+        _beginRead.ExecuteNonQuery();
+        try
+        {
+            long version, knownAfter;
+            using (var reader = _selectObjectVersions.ExecuteReader())
+            {
+                CkrException.ThrowIf(!reader.Read() || reader.IsDBNull(0) || reader.IsDBNull(1), CKR.CKR_DEVICE_ERROR,
+                    "token database: no object version");
+                version = reader.GetInt64(0);
+                knownAfter = reader.GetInt64(1);
+            }
+            ObjectChanges changes;
+            if (since < 0 || since < knownAfter || since > version)
+            {
+                changes = new ObjectChanges(version, true, ReadObjects(), []);
+            }
+            else
+            {
+                _selectChangedObjects.Parameters["$since"].Value = since;
+                var changed = ReadObjects(_selectChangedObjects);
+                _selectDeletedSince.Parameters["$since"].Value = since;
+                var deleted = new List<Guid>();
+                using (var reader = _selectDeletedSince.ExecuteReader())
+                {
+                    while (reader.Read())
+                        deleted.Add(Uid(TokenSchema.Blob(reader, 0)));
+                }
+                changes = new ObjectChanges(version, false, changed, deleted);
+            }
+            _commit.ExecuteNonQuery();
+            return changes;
+        }
+        catch
+        {
+            RollbackQuietly();
+            throw;
+        }
+    }
+
+    private static Guid Uid(byte[] bytes)
+    {
+        CkrException.ThrowIf(bytes.Length != StorageScheme.UidSize, CKR.CKR_DEVICE_ERROR, "token database: malformed object id");
+        return StorageScheme.UidFromBytes(bytes);
+    }
 
     public void Dispose()
     {
         if (IsDisposed) return;
         IsDisposed = true;
         foreach (var command in new[] { _dataVersion, _begin, _commit, _rollback, _selectToken, _updateToken,
-                     _selectObjects, _insertObject, _updateObject, _deleteObject, _deleteAllObjects })
+                     _selectObjects, _insertObject, _updateObject, _deleteObject, _deleteAllObjects, _beginRead,
+                     _selectObjectVersions, _selectChangedObjects, _selectDeletedSince })
             command.Dispose();
         _db.Dispose();
         WriterLock.Dispose();

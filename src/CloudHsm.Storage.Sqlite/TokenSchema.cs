@@ -11,8 +11,9 @@ namespace CloudHsm.Storage.Sqlite;
 /// </summary>
 internal static class TokenSchema
 {
-    /// <summary>Version of this layout, in <c>meta('schema')</c>. Independent of the at-rest scheme version.</summary>
-    public const long LayoutVersion = 1;
+    /// <summary>Version of this layout, in <c>meta('schema')</c>. Independent of the at-rest scheme version.
+    /// 2 added the object change numbers and the record of removals (<see cref="Upgrade1To2"/>).</summary>
+    public const long LayoutVersion = 2;
 
     public const string DatabaseFileName = "token.sqlite";
 
@@ -33,10 +34,67 @@ internal static class TokenSchema
             user_wrapped_key BLOB,
             so_failed_logins INTEGER NOT NULL,
             user_failed_logins INTEGER NOT NULL);
-        CREATE TABLE objects(uid BLOB PRIMARY KEY, is_private INTEGER NOT NULL, plain BLOB NOT NULL, sealed BLOB NOT NULL);
+        CREATE TABLE objects(uid BLOB PRIMARY KEY, is_private INTEGER NOT NULL, plain BLOB NOT NULL, sealed BLOB NOT NULL,
+            change INTEGER NOT NULL DEFAULT 0);
+        """ + ChangeTracking;
+
+    public const string InsertMeta = "INSERT INTO meta(name, value) VALUES ('schema', 2)";
+
+    /// <summary>
+    /// Layout 2 over layout 1, in the migrating process's write transaction: the objects gain the number of
+    /// their last change, and the triggers start numbering. Rows from layout 1 keep change 0: every reader
+    /// that knows layout 2 starts from a snapshot, so none of them needs those changes told again.
+    /// </summary>
+    public const string Upgrade1To2 = """
+        ALTER TABLE objects ADD COLUMN change INTEGER NOT NULL DEFAULT 0;
+        """ + ChangeTracking + """
+        UPDATE meta SET value = 2 WHERE name = 'schema';
         """;
 
-    public const string InsertMeta = "INSERT INTO meta(name, value) VALUES ('schema', 1)";
+    /// <summary>
+    /// Object change numbers (docs/storage-encryption.md §6.2), kept by triggers so that every writer keeps
+    /// them, whatever its code: <c>meta('object_version')</c> grows by one per object inserted, changed or
+    /// deleted, in the same transaction; the row takes the new number; a deletion leaves its UID in
+    /// <c>deleted</c>. Deletions older than <c>meta('deletions_kept')</c> versions are pruned, and
+    /// <c>meta('deletions_known_after')</c> says from which version on the record is complete.
+    /// </summary>
+    private const string ChangeTracking = """
+        CREATE INDEX objects_change ON objects(change);
+        CREATE TABLE deleted(change INTEGER NOT NULL, uid BLOB NOT NULL);
+        CREATE INDEX deleted_change ON deleted(change);
+        INSERT INTO meta(name, value) VALUES ('object_version', 0), ('deletions_known_after', 0), ('deletions_kept', 10000);
+        CREATE TRIGGER objects_inserted AFTER INSERT ON objects BEGIN
+            UPDATE meta SET value = value + 1 WHERE name = 'object_version';
+            UPDATE objects SET change = (SELECT value FROM meta WHERE name = 'object_version') WHERE rowid = NEW.rowid;
+        END;
+        CREATE TRIGGER objects_updated AFTER UPDATE OF uid, is_private, plain, sealed ON objects BEGIN
+            UPDATE meta SET value = value + 1 WHERE name = 'object_version';
+            UPDATE objects SET change = (SELECT value FROM meta WHERE name = 'object_version') WHERE rowid = NEW.rowid;
+        END;
+        CREATE TRIGGER objects_deleted AFTER DELETE ON objects BEGIN
+            UPDATE meta SET value = value + 1 WHERE name = 'object_version';
+            INSERT INTO deleted(change, uid) SELECT value, OLD.uid FROM meta WHERE name = 'object_version';
+            UPDATE meta SET value = max(value, (SELECT value FROM meta WHERE name = 'object_version')
+                - (SELECT value FROM meta WHERE name = 'deletions_kept')) WHERE name = 'deletions_known_after';
+            DELETE FROM deleted WHERE change <= (SELECT value FROM meta WHERE name = 'deletions_known_after');
+        END;
+        """;
+
+    /// <summary>The object version and the version after which removals are known, in one row each way.</summary>
+    public const string SelectObjectVersions =
+        "SELECT (SELECT value FROM meta WHERE name = 'object_version'), (SELECT value FROM meta WHERE name = 'deletions_known_after')";
+
+    public const string SelectChangedObjects =
+        "SELECT uid, is_private, plain, sealed FROM objects WHERE change > $since ORDER BY rowid";
+
+    public const string SelectDeletedSince = "SELECT uid FROM deleted WHERE change > $since ORDER BY change";
+
+    /// <summary>After C_InitToken removed every object: the record of removals starts again, and every reader
+    /// that had seen an earlier version gets a snapshot.</summary>
+    public const string ForgetDeletions = """
+        DELETE FROM deleted;
+        UPDATE meta SET value = (SELECT value FROM meta WHERE name = 'object_version') WHERE name = 'deletions_known_after';
+        """;
 
     public const string SelectLayoutVersion = "SELECT value FROM meta WHERE name = 'schema'";
 

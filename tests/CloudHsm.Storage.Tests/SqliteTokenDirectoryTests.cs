@@ -60,7 +60,7 @@ public sealed class SqliteTokenDirectoryTests
         string database = Path.Combine(_root, "0123456789ABCDEF", "token.sqlite");
         Assert.That(File.Exists(database), Is.True);
         Assert.That(Scalar(database, "PRAGMA journal_mode"), Is.EqualTo("wal"));
-        Assert.That(Scalar(database, "SELECT value FROM meta WHERE name = 'schema'"), Is.EqualTo(1L));
+        Assert.That(Scalar(database, "SELECT value FROM meta WHERE name = 'schema'"), Is.EqualTo(2L));
         Assert.That(Directory.GetDirectories(_root).Select(Path.GetFileName), Is.EqualTo(new[] { "0123456789ABCDEF" }), "no temp folder left");
         if (!OperatingSystem.IsWindows())
         {
@@ -115,7 +115,7 @@ public sealed class SqliteTokenDirectoryTests
     {
         var directory = new SqliteTokenDirectory(_root);
         directory.Create(Token("DDDD")).Dispose();
-        Scalar(Path.Combine(_root, "DDDD", "token.sqlite"), "UPDATE meta SET value = 2 WHERE name = 'schema'");
+        Scalar(Path.Combine(_root, "DDDD", "token.sqlite"), "UPDATE meta SET value = 3 WHERE name = 'schema'");
 
         Assert.That(() => directory.Open("DDDD"), ThrowsCkr(CKR.CKR_DEVICE_ERROR));
     }
@@ -303,5 +303,96 @@ public sealed class SqliteTokenDirectoryTests
 
         Assert.That(() => store.LoadToken(), Throws.InstanceOf<ObjectDisposedException>());
         Assert.That(Track(directory.Open("F003")).LoadToken().Serial, Is.EqualTo("F003"));
+    }
+    private static void Execute(string databasePath, string sql)
+    {
+        using var db = new SqliteConnection(RawConnection(databasePath));
+        db.Open();
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static ObjectRecord DataRecord(string label) =>
+        new(Guid.NewGuid(), false, AttributeCodec.Encode([Attr(CKA.CKA_LABEL, label)]), []);
+
+    /// <summary>Turns a layout-2 database back into layout 1 as the first release wrote it.</summary>
+    private const string DowngradeTo1 = """
+        DROP TRIGGER objects_inserted; DROP TRIGGER objects_updated; DROP TRIGGER objects_deleted;
+        DROP INDEX objects_change; DROP TABLE deleted;
+        ALTER TABLE objects DROP COLUMN change;
+        DELETE FROM meta WHERE name <> 'schema';
+        UPDATE meta SET value = 1 WHERE name = 'schema';
+        """;
+
+    [Test]
+    public void Open_ALayout1Database_UpgradesItInPlace_KeepingEveryObject()
+    {
+        var directory = new SqliteTokenDirectory(_root);
+        var records = new[] { DataRecord("one"), DataRecord("two") };
+        using (var store = directory.Create(Token("A0A1")))
+            foreach (var r in records) store.AddObject(r);
+        string database = Path.Combine(_root, "A0A1", "token.sqlite");
+        Execute(database, DowngradeTo1);
+        Assert.That(Scalar(database, "SELECT count(*) FROM pragma_table_info('objects') WHERE name = 'change'"), Is.EqualTo(0L));
+
+        var upgraded = Track(directory.Open("A0A1"));
+
+        Assert.That(Scalar(database, "SELECT value FROM meta WHERE name = 'schema'"), Is.EqualTo(2L));
+        var snapshot = upgraded.LoadObjectChanges(-1);
+        Assert.That(snapshot.Changed.Select(o => o.Uid), Is.EqualTo(records.Select(r => r.Uid)));
+        Assert.That(snapshot.Changed.Select(o => o.PlainAttributes), Is.EqualTo(records.Select(r => r.PlainAttributes)));
+        var other = Track(directory.Open("A0A1"));
+        var added = DataRecord("three");
+        other.AddObject(added);
+        Assert.That(other.DeleteObject(records[0].Uid), Is.True);
+        var changes = upgraded.LoadObjectChanges(snapshot.Version);
+        Assert.That(changes.IsSnapshot, Is.False);
+        Assert.That(changes.Changed.Select(o => o.Uid), Is.EqualTo(new[] { added.Uid }));
+        Assert.That(changes.Deleted, Is.EqualTo(new[] { records[0].Uid }));
+    }
+
+    [Test]
+    public void ObjectChanges_ByAWriterThatDoesNotKnowTheChangeColumn_AreNumberedAllTheSame()
+    {
+        // A process of the previous build that had the database open before the upgrade writes as layout 1 did.
+        var directory = new SqliteTokenDirectory(_root);
+        var store = Track(directory.Create(Token("A0A2")));
+        var existing = DataRecord("existing");
+        store.AddObject(existing);
+        long seen = store.LoadObjectChanges(-1).Version;
+        string database = Path.Combine(_root, "A0A2", "token.sqlite");
+        var uid = Guid.NewGuid();
+
+        Execute(database, $"INSERT INTO objects(uid, is_private, plain, sealed) VALUES (x'{Convert.ToHexString(StorageScheme.UidBytes(uid))}', 0, x'', x'');"
+            + $"UPDATE objects SET plain = x'00' WHERE uid = x'{Convert.ToHexString(StorageScheme.UidBytes(existing.Uid))}';");
+        var changes = store.LoadObjectChanges(seen);
+
+        Assert.That(changes.IsSnapshot, Is.False);
+        Assert.That(changes.Changed.Select(o => o.Uid), Is.EquivalentTo(new[] { uid, existing.Uid }));
+        Execute(database, $"DELETE FROM objects WHERE uid = x'{Convert.ToHexString(StorageScheme.UidBytes(uid))}'");
+        Assert.That(store.LoadObjectChanges(changes.Version).Deleted, Is.EqualTo(new[] { uid }));
+    }
+
+    [Test]
+    public void ObjectChanges_OlderThanTheRemovalsKept_AreASnapshot_AndTheRecordStaysBounded()
+    {
+        var directory = new SqliteTokenDirectory(_root);
+        var mine = Track(directory.Create(Token("A0A3")));
+        string database = Path.Combine(_root, "A0A3", "token.sqlite");
+        Execute(database, "UPDATE meta SET value = 3 WHERE name = 'deletions_kept'");
+        var records = Enumerable.Range(0, 6).Select(i => DataRecord($"obj {i}")).ToList();
+        records.ForEach(mine.AddObject);
+        long seen = mine.LoadObjectChanges(-1).Version;
+        var theirs = Track(directory.Open("A0A3"));
+
+        theirs.DeleteObject(records[0].Uid);
+        Assert.That(mine.LoadObjectChanges(seen).IsSnapshot, Is.False, "within the removals kept");
+        for (int i = 1; i < 5; i++) theirs.DeleteObject(records[i].Uid);
+        var changes = mine.LoadObjectChanges(seen);
+
+        Assert.That(changes.IsSnapshot, Is.True);
+        Assert.That(changes.Changed.Select(o => o.Uid), Is.EqualTo(new[] { records[5].Uid }));
+        Assert.That(Scalar(database, "SELECT count(*) FROM deleted"), Is.EqualTo(3L));
     }
 }

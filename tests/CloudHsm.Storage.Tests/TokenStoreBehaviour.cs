@@ -397,6 +397,88 @@ public abstract class TokenStoreBehaviour
     }
 
     [Test]
+    public void LoadObjectChanges_Negative_IsASnapshotOfEveryObject()
+    {
+        var store = Create(Token("C0C0C0C0C0C0C0C1"));
+        var a = SampleObject(fill: 1);
+        var b = SampleObject(isPrivate: true, fill: 2);
+        store.AddObject(a);
+        store.AddObject(b);
+
+        var changes = store.LoadObjectChanges(-1);
+
+        Assert.That(changes.IsSnapshot, Is.True);
+        Assert.That(changes.Changed.Select(o => o.Uid), Is.EquivalentTo(new[] { a.Uid, b.Uid }));
+        Assert.That(changes.Deleted, Is.Empty);
+        Assert.That(store.LoadObjectChanges(changes.Version).Changed, Is.Empty, "nothing changed since");
+    }
+
+    [Test]
+    public void LoadObjectChanges_SinceAVersion_TellsOnlyWhatAnotherStoreAddedChangedAndRemoved()
+    {
+        var mine = Create(Token("C0C0C0C0C0C0C0C2"));
+        var theirs = Open("C0C0C0C0C0C0C0C2");
+        var kept = SampleObject(fill: 1);
+        var changed = SampleObject(fill: 2);
+        var removed = SampleObject(fill: 3);
+        foreach (var o in new[] { kept, changed, removed }) mine.AddObject(o);
+        long seen = mine.LoadObjectChanges(-1).Version;
+
+        var added = SampleObject(isPrivate: true, fill: 4);
+        theirs.AddObject(added);
+        Assert.That(theirs.ReplaceObject(changed with { PlainAttributes = AttributeCodecList(9) }), Is.True);
+        Assert.That(theirs.DeleteObject(removed.Uid), Is.True);
+        var changes = mine.LoadObjectChanges(seen);
+
+        Assert.That(changes.IsSnapshot, Is.False);
+        Assert.That(changes.Version, Is.GreaterThan(seen));
+        Assert.That(changes.Changed.Select(o => o.Uid), Is.EquivalentTo(new[] { added.Uid, changed.Uid }));
+        Assert.That(changes.Changed.Single(o => o.Uid == changed.Uid).PlainAttributes, Is.EqualTo(AttributeCodecList(9)));
+        Assert.That(changes.Changed.Single(o => o.Uid == added.Uid).SealedAttributes, Is.EqualTo(added.SealedAttributes));
+        Assert.That(changes.Deleted, Is.EqualTo(new[] { removed.Uid }));
+        Assert.That(mine.LoadObjectChanges(changes.Version) is { IsSnapshot: false, Changed.Count: 0, Deleted.Count: 0 });
+    }
+
+    [Test]
+    public void LoadObjectChanges_TokenRecordWrites_AreNoObjectChange()
+    {
+        var store = Create(Token("C0C0C0C0C0C0C0C3"));
+        store.AddObject(SampleObject());
+        long seen = store.LoadObjectChanges(-1).Version;
+
+        Open("C0C0C0C0C0C0C0C3").UpdateToken(r => r with { UserFailedLogins = 1 });
+
+        Assert.That(store.LoadObjectChanges(seen) is { Version: var v, IsSnapshot: false, Changed.Count: 0, Deleted.Count: 0 } && v == seen);
+    }
+
+    [Test]
+    public void LoadObjectChanges_AfterReinitialize_IsASnapshotForEarlierVersions()
+    {
+        var mine = Create(Token("C0C0C0C0C0C0C0C4"));
+        mine.AddObject(SampleObject());
+        long seen = mine.LoadObjectChanges(-1).Version;
+
+        Open("C0C0C0C0C0C0C0C4").Reinitialize(Token("C0C0C0C0C0C0C0C4"));
+        var changes = mine.LoadObjectChanges(seen);
+
+        Assert.That(changes.IsSnapshot, Is.True, "every object went: a reader must drop all it holds");
+        Assert.That(changes.Changed, Is.Empty);
+    }
+
+    [Test]
+    public void LoadObjectChanges_FromAVersionTheStoreNeverReached_IsASnapshot()
+    {
+        var store = Create(Token("C0C0C0C0C0C0C0C5"));
+        var o = SampleObject();
+        store.AddObject(o);
+
+        var changes = store.LoadObjectChanges(store.LoadObjectChanges(-1).Version + 100);
+
+        Assert.That(changes.IsSnapshot, Is.True);
+        Assert.That(changes.Changed.Select(r => r.Uid), Is.EqualTo(new[] { o.Uid }));
+    }
+
+    [Test]
     public void Create_IsAtomic_ListedTokensAreAlwaysWhole()
     {
         const int Count = 15;
@@ -456,4 +538,23 @@ public abstract class TokenStoreBehaviour
 public sealed class InMemoryTokenStoreTests : TokenStoreBehaviour
 {
     protected override ITokenDirectory NewDirectory(string scratch) => new InMemoryTokenDirectory();
+
+    [Test]
+    public void LoadObjectChanges_OlderThanTheRemovalsKept_IsASnapshot()
+    {
+        var tokens = new InMemoryTokenDirectory(keptChanges: 3);
+        using var mine = tokens.Create(Token("C0C0C0C0C0C0C0C6"));
+        var objects = Enumerable.Range(0, 6).Select(i => new ObjectRecord(Guid.NewGuid(), false, [(byte)i], [])).ToList();
+        objects.ForEach(mine.AddObject);
+        long seen = mine.LoadObjectChanges(-1).Version;
+        using var theirs = tokens.Open("C0C0C0C0C0C0C0C6");
+
+        theirs.DeleteObject(objects[0].Uid);
+        Assert.That(mine.LoadObjectChanges(seen).IsSnapshot, Is.False, "within the removals kept");
+        for (int i = 1; i < 5; i++) theirs.DeleteObject(objects[i].Uid);
+        var changes = mine.LoadObjectChanges(seen);
+
+        Assert.That(changes.IsSnapshot, Is.True);
+        Assert.That(changes.Changed.Select(o => o.Uid), Is.EqualTo(new[] { objects[5].Uid }));
+    }
 }

@@ -24,7 +24,7 @@ internal static unsafe class Digest
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pMechanism={Boundary.Ptr(pMechanism)}");
     }
@@ -75,7 +75,7 @@ internal static unsafe class Digest
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, hKey={hKey}");
     }

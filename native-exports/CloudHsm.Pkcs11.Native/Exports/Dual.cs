@@ -21,7 +21,7 @@ internal static unsafe class Dual
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulEncryptedPartLen);
+            rv = Boundary.ToCkr(e, hSession, pulEncryptedPartLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pPart={Boundary.Ptr(pPart)}, ulPartLen={ulPartLen}, pEncryptedPart={Boundary.Ptr(pEncryptedPart)}, pulEncryptedPartLen={Boundary.Held(pulEncryptedPartLen)}");
     }
@@ -39,7 +39,7 @@ internal static unsafe class Dual
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulPartLen);
+            rv = Boundary.ToCkr(e, hSession, pulPartLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pEncryptedPart={Boundary.Ptr(pEncryptedPart)}, ulEncryptedPartLen={ulEncryptedPartLen}, pPart={Boundary.Ptr(pPart)}, pulPartLen={Boundary.Held(pulPartLen)}");
     }
@@ -57,7 +57,7 @@ internal static unsafe class Dual
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulEncryptedPartLen);
+            rv = Boundary.ToCkr(e, hSession, pulEncryptedPartLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pPart={Boundary.Ptr(pPart)}, ulPartLen={ulPartLen}, pEncryptedPart={Boundary.Ptr(pEncryptedPart)}, pulEncryptedPartLen={Boundary.Held(pulEncryptedPartLen)}");
     }
@@ -75,7 +75,7 @@ internal static unsafe class Dual
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulPartLen);
+            rv = Boundary.ToCkr(e, hSession, pulPartLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pEncryptedPart={Boundary.Ptr(pEncryptedPart)}, ulEncryptedPartLen={ulEncryptedPartLen}, pPart={Boundary.Ptr(pPart)}, pulPartLen={Boundary.Held(pulPartLen)}");
     }

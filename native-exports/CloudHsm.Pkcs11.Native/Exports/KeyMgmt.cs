@@ -23,7 +23,7 @@ internal static unsafe class KeyMgmt
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pMechanism={Boundary.Ptr(pMechanism)}, pTemplate={Boundary.Ptr(pTemplate)}, ulCount={ulCount}, phKey={Boundary.Held(phKey)}");
     }
@@ -50,7 +50,7 @@ internal static unsafe class KeyMgmt
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pMechanism={Boundary.Ptr(pMechanism)}, pPublicKeyTemplate={Boundary.Ptr(pPublicKeyTemplate)}, ulPublicKeyAttributeCount={ulPublicKeyAttributeCount}, pPrivateKeyTemplate={Boundary.Ptr(pPrivateKeyTemplate)}, ulPrivateKeyAttributeCount={ulPrivateKeyAttributeCount}, phPublicKey={Boundary.Held(phPublicKey)}, phPrivateKey={Boundary.Held(phPrivateKey)}");
     }
@@ -70,7 +70,7 @@ internal static unsafe class KeyMgmt
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulWrappedKeyLen);
+            rv = Boundary.ToCkr(e, hSession, pulWrappedKeyLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pMechanism={Boundary.Ptr(pMechanism)}, hWrappingKey={hWrappingKey}, hKey={hKey}, pWrappedKey={Boundary.Ptr(pWrappedKey)}, pulWrappedKeyLen={Boundary.Held(pulWrappedKeyLen)}");
     }
@@ -93,7 +93,7 @@ internal static unsafe class KeyMgmt
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pMechanism={Boundary.Ptr(pMechanism)}, hUnwrappingKey={hUnwrappingKey}, pWrappedKey={Boundary.Ptr(pWrappedKey)}, ulWrappedKeyLen={ulWrappedKeyLen}, pTemplate={Boundary.Ptr(pTemplate)}, ulAttributeCount={ulAttributeCount}, phKey={Boundary.Held(phKey)}");
     }
@@ -121,7 +121,7 @@ internal static unsafe class KeyMgmt
         catch (Exception e)
         {
             outputs.MarkFailed(e);
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pMechanism={Boundary.Ptr(pMechanism)}, hBaseKey={hBaseKey}, pTemplate={Boundary.Ptr(pTemplate)}, ulAttributeCount={ulAttributeCount}, phKey={Boundary.Held(phKey)}");
     }

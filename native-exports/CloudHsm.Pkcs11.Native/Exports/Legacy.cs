@@ -24,7 +24,7 @@ internal static unsafe class Legacy
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}");
     }
@@ -40,7 +40,7 @@ internal static unsafe class Legacy
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}");
     }

@@ -23,7 +23,7 @@ internal static unsafe class Object
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pTemplate={Boundary.Ptr(pTemplate)}, ulCount={ulCount}, phObject={Boundary.Held(phObject)}");
     }
@@ -42,7 +42,7 @@ internal static unsafe class Object
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, hObject={hObject}, pTemplate={Boundary.Ptr(pTemplate)}, ulCount={ulCount}, phNewObject={Boundary.Held(phNewObject)}");
     }
@@ -58,7 +58,7 @@ internal static unsafe class Object
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, hObject={hObject}");
     }
@@ -76,7 +76,7 @@ internal static unsafe class Object
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, hObject={hObject}, pulSize={Boundary.Held(pulSize)}");
     }
@@ -103,7 +103,7 @@ internal static unsafe class Object
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, hObject={hObject}, pTemplate={Boundary.Ptr(pTemplate)}, ulCount={ulCount}");
     }
@@ -120,7 +120,7 @@ internal static unsafe class Object
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, hObject={hObject}, pTemplate={Boundary.Ptr(pTemplate)}, ulCount={ulCount}");
     }
@@ -137,7 +137,7 @@ internal static unsafe class Object
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pTemplate={Boundary.Ptr(pTemplate)}, ulCount={ulCount}");
     }
@@ -163,7 +163,7 @@ internal static unsafe class Object
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, phObject={Boundary.Ptr(phObject)}, ulMaxObjectCount={ulMaxObjectCount}, pulObjectCount={Boundary.Held(pulObjectCount)}");
     }
@@ -200,7 +200,7 @@ internal static unsafe class Object
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}");
     }

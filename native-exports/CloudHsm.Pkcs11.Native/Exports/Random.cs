@@ -20,7 +20,7 @@ internal static unsafe class Random
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pSeed={Boundary.Ptr(pSeed)}, ulSeedLen={ulSeedLen}");
     }
@@ -38,7 +38,7 @@ internal static unsafe class Random
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pRandomData={Boundary.Ptr(pRandomData)}, ulRandomLen={ulRandomLen}");
     }

@@ -39,7 +39,7 @@ internal static unsafe class Session
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}");
     }
@@ -73,7 +73,7 @@ internal static unsafe class Session
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pInfo={Boundary.Ptr(pInfo)}");
     }
@@ -92,7 +92,7 @@ internal static unsafe class Session
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e, pulOperationStateLen);
+            rv = Boundary.ToCkr(e, hSession, pulOperationStateLen);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pOperationState={Boundary.Ptr(pOperationState)}, pulOperationStateLen={Boundary.Held(pulOperationStateLen)}");
     }
@@ -111,7 +111,7 @@ internal static unsafe class Session
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pOperationState={Boundary.Ptr(pOperationState)}, ulOperationStateLen={ulOperationStateLen}, hEncryptionKey={hEncryptionKey}, hAuthenticationKey={hAuthenticationKey}");
     }
@@ -130,7 +130,7 @@ internal static unsafe class Session
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, userType={userType}, pPin={Boundary.Ptr(pPin)}, ulPinLen={ulPinLen}");
     }
@@ -146,7 +146,7 @@ internal static unsafe class Session
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}");
     }

@@ -131,7 +131,7 @@ internal static unsafe class SlotToken
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pPin={Boundary.Ptr(pPin)}, ulPinLen={ulPinLen}");
     }
@@ -150,7 +150,7 @@ internal static unsafe class SlotToken
         }
         catch (Exception e)
         {
-            rv = Boundary.ToCkr(e);
+            rv = Boundary.ToCkr(e, hSession);
         }
         return Boundary.Exit(rv, $"hSession={hSession}, pOldPin={Boundary.Ptr(pOldPin)}, ulOldLen={ulOldLen}, pNewPin={Boundary.Ptr(pNewPin)}, ulNewLen={ulNewLen}");
     }

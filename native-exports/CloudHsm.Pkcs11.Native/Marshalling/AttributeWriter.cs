@@ -71,7 +71,8 @@ internal static unsafe class AttributeWriter
                 WriteULongs(ref a, AttributeValues.ToULongArray(type, value), ref outcome);
                 break;
             case AttributeKind.AttributeArray:
-                WriteNested(ref a, AttributeCodec.Decode(value), ref outcome);
+                // An empty value is a template the object does not have (a key without CKA_WRAP_TEMPLATE): no entries.
+                WriteNested(ref a, value.Length == 0 ? [] : AttributeCodec.Decode(value), ref outcome);
                 break;
             default:
                 if (Fits(ref a, value.Length, ref outcome))

@@ -17,7 +17,22 @@ internal static unsafe class MechanismReader
         // PKCS#11 3.0 lets C_*Init(NULL) cancel an operation; the 2.40 backend API has no such call yet.
         var m = NativeIn.Out(pMechanism);
         var type = (CKM)NativeIn.Enum32(m->mechanism, CKR.CKR_MECHANISM_INVALID);
-        var parameter = NativeIn.Bytes((byte*)m->pParameter, m->ulParameterLen);
+        var parameter = ParameterBytes(m);
         return new Mechanism(type, parameter.IsEmpty ? null : MechanismParameters.Parse(type, parameter, outputs));
+    }
+
+    /// <summary>A NULL pParameter with a length, or a length beyond an int, is a fault of the mechanism's parameter:
+    /// CKR_MECHANISM_PARAM_INVALID, the code every function that takes a CK_MECHANISM lists (§5.8 lists no
+    /// CKR_ARGUMENTS_BAD for C_EncryptInit), and the one the parsers give for the buffers a parameter points to.</summary>
+    private static ReadOnlySpan<byte> ParameterBytes(CK_MECHANISM* m)
+    {
+        try
+        {
+            return NativeIn.Bytes((byte*)m->pParameter, m->ulParameterLen);
+        }
+        catch (CkrException e) when (e.Rv == CKR.CKR_ARGUMENTS_BAD)
+        {
+            throw new CkrException(CKR.CKR_MECHANISM_PARAM_INVALID, "pParameter and ulParameterLen do not describe a parameter", e);
+        }
     }
 }

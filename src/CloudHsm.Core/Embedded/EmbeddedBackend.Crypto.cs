@@ -57,7 +57,7 @@ public sealed partial class EmbeddedBackend
         var s = _sessions.Get(session);
         lock (s.Sync)
         {
-            CkrException.ThrowIf(s.Operations.IsActive(OperationKind.Digest), CKR.CKR_OPERATION_ACTIVE);
+            CkrException.ThrowIf(s.Operations.IsActive(OperationKind.Digest, s.Token.LoginEpoch), CKR.CKR_OPERATION_ACTIVE);
             s.Operations.Start(OperationKind.Digest, _mechanisms.Get<IDigestMechanism>(mechanism.Type).CreateDigest(mechanism),
                 s.Token.LoginEpoch);
         }
@@ -79,7 +79,7 @@ public sealed partial class EmbeddedBackend
             var operation = s.Operations.Get<IDigestOperation>(OperationKind.Digest, s.Token.LoginEpoch);
             try
             {
-                var obj = s.Token.KeyForUse(key, s.State);
+                var obj = KeyToDigest(s, key);
                 if (obj.Class != CKO.CKO_SECRET_KEY || !obj.Attributes.TryGetValue(CKA.CKA_VALUE, out var value))
                     throw new CkrException(CKR.CKR_KEY_INDIGESTIBLE, "only secret keys can be digested");
                 operation.Update(value);
@@ -93,6 +93,20 @@ public sealed partial class EmbeddedBackend
                 s.Operations.End(OperationKind.Digest);
                 throw;
             }
+        }
+    }
+
+    /// <summary>The key for C_DigestKey. A public token key's value stays sealed until a login opens it; §5.12 lists
+    /// no CKR_USER_NOT_LOGGED_IN for C_DigestKey, and "cannot be digested for some reason" is CKR_KEY_INDIGESTIBLE.</summary>
+    private static HsmObject KeyToDigest(Session s, ulong key)
+    {
+        try
+        {
+            return s.Token.KeyForUse(key, s.State);
+        }
+        catch (CkrException e) when (e.Rv == CKR.CKR_USER_NOT_LOGGED_IN)
+        {
+            throw new CkrException(CKR.CKR_KEY_INDIGESTIBLE, "the key's value needs a login to open", e);
         }
     }
 
@@ -225,6 +239,7 @@ public sealed partial class EmbeddedBackend
         KeyUsage.Check(wrapping, CKA.CKA_WRAP, mechanism.Type);
         var target = s.Token.KeyForUse(key, s.State);
         WrapPolicy.CheckWrap(wrapping, target);
+        WrapPolicy.CheckWrapMechanism(mechanism.Type, target);
         int required = wrapper.WrappedLength(mechanism, wrapping, target);
         if (sizeQuery) return required;
         if (output.Length < required) throw new BufferTooSmallException(required);
@@ -270,7 +285,7 @@ public sealed partial class EmbeddedBackend
         var s = _sessions.Get(session);
         lock (s.Sync)
         {
-            CkrException.ThrowIf(s.Operations.IsActive(kind), CKR.CKR_OPERATION_ACTIVE);
+            CkrException.ThrowIf(s.Operations.IsActive(kind, s.Token.LoginEpoch), CKR.CKR_OPERATION_ACTIVE);
             // The declared flags are the contract: a wrap-only cipher is not an encryption mechanism.
             CkrException.ThrowIf((_mechanisms.GetInfo(mechanism.Type).Flags & FlagFor(kind)) == 0, CKR.CKR_MECHANISM_INVALID,
                 $"{mechanism.Type} does not do {kind}");

@@ -136,7 +136,7 @@ public sealed partial class EmbeddedBackend : ICryptokiBackend
         var s = _sessions.Get(session);
         lock (s.Sync)
         {
-            throw new CkrException(s.Operations.AnyCryptographic ? CKR.CKR_STATE_UNSAVEABLE : CKR.CKR_OPERATION_NOT_INITIALIZED);
+            throw new CkrException(s.Operations.AnyCryptographic(s.Token.LoginEpoch) ? CKR.CKR_STATE_UNSAVEABLE : CKR.CKR_OPERATION_NOT_INITIALIZED);
         }
     }
 
@@ -153,7 +153,7 @@ public sealed partial class EmbeddedBackend : ICryptokiBackend
         if (userType == CKU.CKU_CONTEXT_SPECIFIC)
         {
             lock (s.Sync)
-                CkrException.ThrowIf(!s.Operations.AnyCryptographic, CKR.CKR_OPERATION_NOT_INITIALIZED,
+                CkrException.ThrowIf(!s.Operations.AnyCryptographic(s.Token.LoginEpoch), CKR.CKR_OPERATION_NOT_INITIALIZED,
                     "context-specific login is for the session's active operation");
         }
         s.Token.Login(userType, pin, _sessions.AnyReadOnly(s.Token));
@@ -209,7 +209,7 @@ public sealed partial class EmbeddedBackend : ICryptokiBackend
         var s = _sessions.Get(session);
         lock (s.Sync)
         {
-            CkrException.ThrowIf(s.Operations.IsActive(OperationKind.Find), CKR.CKR_OPERATION_ACTIVE);
+            CkrException.ThrowIf(s.Operations.IsActive(OperationKind.Find, s.Token.LoginEpoch), CKR.CKR_OPERATION_ACTIVE);
             s.Operations.Start(OperationKind.Find, new FindOperation(s.Token.Find(s.State, template)), s.Token.LoginEpoch);
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CloudHsm.Pkcs11.Abi;
 
 namespace CloudHsm.Core.Errors;
@@ -16,6 +17,34 @@ public class CkrException : Exception
     public static void ThrowIf(bool condition, CKR rv, string? detail = null)
     {
         if (condition) throw new CkrException(rv, detail);
+    }
+
+    /// <summary>The same with an interpolated detail, formatted only when <paramref name="condition"/> holds:
+    /// these checks sit on every hot path, and formatting an enum costs more than the check.</summary>
+    public static void ThrowIf(bool condition, CKR rv, [InterpolatedStringHandlerArgument(nameof(condition))] ref Detail detail)
+    {
+        if (condition) throw new CkrException(rv, detail.ToStringAndClear());
+    }
+
+    /// <summary>An interpolated string that is only built if the check fails.</summary>
+    [InterpolatedStringHandler]
+    public ref struct Detail
+    {
+        private DefaultInterpolatedStringHandler _text;
+
+        public Detail(int literalLength, int formattedCount, bool condition, out bool shouldAppend)
+        {
+            shouldAppend = condition;
+            if (condition) _text = new DefaultInterpolatedStringHandler(literalLength, formattedCount);
+        }
+
+        public void AppendLiteral(string value) => _text.AppendLiteral(value);
+
+        public void AppendFormatted<T>(T value) => _text.AppendFormatted(value);
+
+        public void AppendFormatted<T>(T value, string? format) => _text.AppendFormatted(value, format);
+
+        internal string ToStringAndClear() => _text.ToStringAndClear();
     }
 }
 

@@ -18,14 +18,23 @@ internal sealed class SessionOperations
     private readonly IOperation?[] _slots = new IOperation?[Kinds.Length];
     private readonly long[] _loginEpochs = new long[Kinds.Length];
 
-    public bool IsActive(OperationKind kind) => _slots[(int)kind] is not null;
+    /// <summary>Whether an operation of <paramref name="kind"/> is active. One that used a private object under a
+    /// login that has ended since is not: it is ended here, as <see cref="Get{T}"/> would end it, so that *Init does
+    /// not answer CKR_OPERATION_ACTIVE for an operation the next call reports as not initialised.</summary>
+    public bool IsActive(OperationKind kind, long currentLoginEpoch)
+    {
+        if (IsVoid(kind, currentLoginEpoch))
+            End(kind);
+        return _slots[(int)kind] is not null;
+    }
 
     /// <summary>Any operation but a search.</summary>
-    public bool AnyCryptographic => Array.Exists(Kinds, k => k != OperationKind.Find && IsActive(k));
+    public bool AnyCryptographic(long currentLoginEpoch) =>
+        Array.Exists(Kinds, k => k != OperationKind.Find && IsActive(k, currentLoginEpoch));
 
     public void Start(OperationKind kind, IOperation operation, long loginEpoch)
     {
-        if (_slots[(int)kind] is not null)
+        if (IsActive(kind, loginEpoch))
         {
             operation.Dispose();
             throw new CkrException(CKR.CKR_OPERATION_ACTIVE, $"a {kind} operation is already active");
@@ -38,14 +47,14 @@ internal sealed class SessionOperations
     /// it used a private object and the login it started under has ended since.</summary>
     public T Get<T>(OperationKind kind, long currentLoginEpoch) where T : class, IOperation
     {
-        var operation = _slots[(int)kind];
-        if (operation is not null && operation.UsesPrivateObject && _loginEpochs[(int)kind] != currentLoginEpoch)
-        {
+        if (IsVoid(kind, currentLoginEpoch))
             End(kind);
-            operation = null;
-        }
-        return operation as T ?? throw new CkrException(CKR.CKR_OPERATION_NOT_INITIALIZED, $"no {kind} operation is active");
+        return _slots[(int)kind] as T ?? throw new CkrException(CKR.CKR_OPERATION_NOT_INITIALIZED, $"no {kind} operation is active");
     }
+
+    /// <summary>It used a private object, and the login it started under has ended (C_Logout voids it).</summary>
+    private bool IsVoid(OperationKind kind, long currentLoginEpoch) =>
+        _slots[(int)kind] is { UsesPrivateObject: true } && _loginEpochs[(int)kind] != currentLoginEpoch;
 
     public void End(OperationKind kind)
     {

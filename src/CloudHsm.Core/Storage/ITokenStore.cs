@@ -27,6 +27,21 @@ public sealed record TokenRecord
 public sealed record ObjectRecord(Guid Uid, bool IsPrivate, byte[] PlainAttributes, byte[] SealedAttributes);
 
 /// <summary>
+/// What <see cref="ITokenStore.LoadObjectChanges"/> found. <see cref="Version"/> is the store's object version
+/// the answer brings the caller to: every commit that adds, changes or removes objects raises it.
+/// If <see cref="IsSnapshot"/>, <see cref="Changed"/> holds every object and any object not in it is gone;
+/// otherwise it holds the objects added or changed since the version asked about, and <see cref="Deleted"/>
+/// the UIDs removed since then. An object may be reported again (it changed twice, or the caller made the
+/// change itself): applying an answer must be idempotent.
+/// </summary>
+public sealed record ObjectChanges(long Version, bool IsSnapshot, IReadOnlyList<ObjectRecord> Changed, IReadOnlyList<Guid> Deleted)
+{
+    /// <summary>How many object versions back a store keeps the record of removals by default: a reader
+    /// further behind than that gets a snapshot.</summary>
+    public const long DefaultKeptChanges = 10_000;
+}
+
+/// <summary>
 /// The persistence of one token (kryoptic's Storage trait, SoftHSM's ObjectStoreToken). Every method
 /// is atomic and durable when it returns; several processes may use one token at once.
 /// Failures are <see cref="Errors.CkrException"/> with CKR_DEVICE_ERROR (I/O) or CKR_DEVICE_MEMORY (disk full).
@@ -49,6 +64,12 @@ public interface ITokenStore : IDisposable
     long ChangeStamp { get; }
 
     IReadOnlyList<ObjectRecord> LoadObjects();
+
+    /// <summary>The objects added, changed or removed since object version <paramref name="since"/> (a
+    /// <see cref="ObjectChanges.Version"/> of an earlier answer), read in one consistent view. A snapshot of
+    /// every object when <paramref name="since"/> is negative, or too old for the store to know every removal
+    /// since (it keeps a bounded record of them), or newer than the store (a database restored from a copy).</summary>
+    ObjectChanges LoadObjectChanges(long since);
 
     /// <summary>Stores a new object (its <see cref="ObjectRecord.Uid"/> is fresh).</summary>
     void AddObject(ObjectRecord record);

@@ -14,6 +14,15 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SharedToken> _tokens = new(StringComparer.Ordinal);
+    private readonly long _keptChanges;
+
+    /// <param name="keptChanges">How many object versions back removals are remembered
+    /// (<see cref="ITokenStore.LoadObjectChanges"/>); small in tests of the snapshot fallback.</param>
+    public InMemoryTokenDirectory(long keptChanges = ObjectChanges.DefaultKeptChanges)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(keptChanges);
+        _keptChanges = keptChanges;
+    }
 
     public IReadOnlyList<string> ListSerials()
     {
@@ -44,7 +53,7 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
         {
             if (_tokens.ContainsKey(token.Serial))
                 throw new CkrException(CKR.CKR_DEVICE_ERROR, "a token with this serial exists");
-            var shared = new SharedToken(Copy(token));
+            var shared = new SharedToken(Copy(token), _keptChanges);
             _tokens.Add(token.Serial, shared);
             return new Store(token.Serial, shared);
         }
@@ -70,13 +79,37 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
         new(o.Uid, o.IsPrivate, (byte[])o.PlainAttributes.Clone(), (byte[])o.SealedAttributes.Clone());
 
     /// <summary>One token's state, shared by every store opened on it. <see cref="Commits"/> counts the
-    /// committed changes, so a store can tell its own from those of others (PRAGMA data_version's rule).</summary>
-    private sealed class SharedToken(TokenRecord token)
+    /// committed changes, so a store can tell its own from those of others (PRAGMA data_version's rule).
+    /// Object changes are numbered as the SQLite store numbers them (docs/storage-encryption.md §6.2).</summary>
+    private sealed class SharedToken(TokenRecord token, long keptChanges)
     {
         public Lock Gate { get; } = new();
         public TokenRecord Token { get; set; } = token;
-        public Dictionary<Guid, ObjectRecord> Objects { get; } = [];
+        public Dictionary<Guid, (ObjectRecord Record, long Change)> Objects { get; } = [];
         public long Commits { get; set; }
+        public long ObjectVersion { get; private set; }
+        /// <summary>Removals are known for every change after this one.</summary>
+        public long DeletionsKnownAfter { get; private set; }
+        public List<(long Change, Guid Uid)> Deletions { get; } = [];
+
+        public void Stored(ObjectRecord record) => Objects[record.Uid] = (record, ++ObjectVersion);
+
+        public void Removed(Guid uid)
+        {
+            Objects.Remove(uid);
+            Deletions.Add((++ObjectVersion, uid));
+            long forget = ObjectVersion - keptChanges;
+            if (forget <= DeletionsKnownAfter) return;
+            Deletions.RemoveAll(d => d.Change <= forget);
+            DeletionsKnownAfter = forget;
+        }
+
+        public void RemovedAll()
+        {
+            Objects.Clear();
+            Deletions.Clear();
+            DeletionsKnownAfter = ++ObjectVersion;
+        }
     }
 
     private sealed class Store(string serial, SharedToken shared) : ITokenStore
@@ -127,7 +160,7 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
             lock (shared.Gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                shared.Objects.Clear();
+                shared.RemovedAll();
                 shared.Token = Copy(token);
                 Committed();
             }
@@ -138,7 +171,21 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
             lock (shared.Gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                return shared.Objects.Values.Select(Copy).ToList();
+                return shared.Objects.Values.Select(o => Copy(o.Record)).ToList();
+            }
+        }
+
+        public ObjectChanges LoadObjectChanges(long since)
+        {
+            lock (shared.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                long version = shared.ObjectVersion;
+                if (since < 0 || since < shared.DeletionsKnownAfter || since > version)
+                    return new ObjectChanges(version, true, shared.Objects.Values.Select(o => Copy(o.Record)).ToList(), []);
+                return new ObjectChanges(version, false,
+                    shared.Objects.Values.Where(o => o.Change > since).Select(o => Copy(o.Record)).ToList(),
+                    shared.Deletions.Where(d => d.Change > since).Select(d => d.Uid).ToList());
             }
         }
 
@@ -148,8 +195,9 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
             lock (shared.Gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                if (!shared.Objects.TryAdd(record.Uid, Copy(record)))
+                if (shared.Objects.ContainsKey(record.Uid))
                     throw new CkrException(CKR.CKR_DEVICE_ERROR, "an object with this id is already stored");
+                shared.Stored(Copy(record));
                 Committed();
             }
         }
@@ -161,7 +209,7 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 if (!shared.Objects.ContainsKey(record.Uid)) return false;
-                shared.Objects[record.Uid] = Copy(record);
+                shared.Stored(Copy(record));
                 Committed();
                 return true;
             }
@@ -179,7 +227,8 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
             lock (shared.Gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                if (!shared.Objects.Remove(uid)) return false;
+                if (!shared.Objects.ContainsKey(uid)) return false;
+                shared.Removed(uid);
                 Committed();
                 return true;
             }

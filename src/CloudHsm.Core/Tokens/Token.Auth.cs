@@ -93,8 +93,11 @@ internal sealed partial class Token
                     break;
                 case CKU.CKU_CONTEXT_SPECIFIC:
                     // Re-authentication for a CKA_ALWAYS_AUTHENTICATE key: the user must be logged in already,
-                    // and the session must have the operation it is for (checked by the caller).
-                    CkrException.ThrowIf(LoggedIn != CKU.CKU_USER, CKR.CKR_USER_NOT_LOGGED_IN);
+                    // and the session must have the operation it is for (checked by the caller). §5.6: "Improper
+                    // use of this user type will result in a return value CKR_OPERATION_NOT_INITIALIZED" (the
+                    // list of C_Login has no CKR_USER_NOT_LOGGED_IN).
+                    CkrException.ThrowIf(LoggedIn != CKU.CKU_USER, CKR.CKR_OPERATION_NOT_INITIALIZED,
+                        "CKU_CONTEXT_SPECIFIC re-authenticates the user, who is not logged in");
                     VerifyPin(CKU.CKU_USER, pin, _store.LoadToken(), out byte[] key);
                     CryptographicOperations.ZeroMemory(key);
                     return;

@@ -19,48 +19,83 @@ namespace CloudHsm.Core.Tokens;
 internal sealed partial class Token
 {
     private readonly ConcurrentDictionary<ulong, ObjectEntry> _objects = new();
+    private readonly ObjectIndex _index = new();
     private readonly Dictionary<Guid, ulong> _handleOfUid = [];
     private readonly HashSet<ulong> _sessionsWithObjects = [];
     private long _seenChangeStamp = long.MinValue;
 
+    /// <summary>The store's object version that the token objects in view reflect; negative: none loaded.</summary>
+    private long _objectVersion = -1;
+
     private ObjectContext Context => new(IsSecurityOfficer: LoggedIn == CKU.CKU_SO);
 
-    /// <summary>Reloads token objects if another process changed the store since we last looked.</summary>
+    /// <summary>Brings the token objects up to date if another process changed the store since we last looked:
+    /// only the objects added, changed or removed since are read and opened (docs/storage-encryption.md §6.2).</summary>
     private void RefreshLocked()
     {
-        if (_store.ChangeStamp != _seenChangeStamp) ReloadObjects();
+        long stamp = _store.ChangeStamp;
+        if (stamp == _seenChangeStamp) return;
+        _seenChangeStamp = stamp;
+        Apply(_store.LoadObjectChanges(_objectVersion));
     }
 
-    /// <summary>Rebuilds the token objects from the store, opening sealed parts when the token key is known.
-    /// Handles stay bound to their UIDs, so an object keeps its handle across reloads and logins.</summary>
+    /// <summary>Rebuilds the token objects from the store, opening sealed parts when the token key is known
+    /// (at login and logout, which change what can be opened). Handles stay bound to their UIDs, so an object
+    /// keeps its handle across reloads and logins.</summary>
     private void ReloadObjects()
     {
         _seenChangeStamp = _store.ChangeStamp;
-        var present = new HashSet<ulong>();
-        foreach (var record in _store.LoadObjects())
+        Apply(_store.LoadObjectChanges(since: -1));
+    }
+
+    private void Apply(ObjectChanges changes)
+    {
+        HashSet<Guid>? inSnapshot = changes.IsSnapshot ? [] : null;
+        foreach (var record in changes.Changed)
         {
-            if (record.IsPrivate && _tokenKey is null) continue;
-            HsmObject obj;
-            OpenedObject opened;
-            try
-            {
-                opened = ObjectSealer.Open(record, _tokenKey);
-                obj = HsmObject.FromStored(record.Uid, opened.Attributes);
-                RequireSealedKeyMaterial(record, obj);
-            }
-            catch (CkrException e) when (e.Rv == CKR.CKR_DEVICE_ERROR)
-            {
-                // One damaged or tampered record must not take the token down: it stays out of sight.
-                DiagnosticLog.Write(DiagnosticLevel.Error, $"token {Serial}: object {record.Uid} is ignored: {e.Message}");
-                continue;
-            }
-            ulong handle = HandleOf(record.Uid);
-            _objects[handle] = new ObjectEntry(handle, obj, 0, opened.SealedPartPending);
-            present.Add(handle);
+            inSnapshot?.Add(record.Uid);
+            Load(record);
         }
-        foreach (var (handle, entry) in _objects)
-            if (entry.OwnerSession == 0 && !present.Contains(handle))
-                Forget(entry);
+        if (inSnapshot is null)
+        {
+            foreach (var uid in changes.Deleted)
+                ForgetUid(uid);
+        }
+        else
+        {
+            foreach (var (_, entry) in _objects)
+                if (entry.OwnerSession == 0 && !inSnapshot.Contains(entry.Object.Uid))
+                    Forget(entry);
+        }
+        _objectVersion = changes.Version;
+    }
+
+    /// <summary>Puts one stored object in view, or takes it out of view when it cannot be shown (private
+    /// while nobody is logged in, or damaged).</summary>
+    private void Load(ObjectRecord record)
+    {
+        if (record.IsPrivate && _tokenKey is null)
+        {
+            ForgetUid(record.Uid);
+            return;
+        }
+        HsmObject obj;
+        OpenedObject opened;
+        try
+        {
+            opened = ObjectSealer.Open(record, _tokenKey);
+            obj = HsmObject.FromStored(record.Uid, opened.Attributes);
+            RequireSealedKeyMaterial(record, obj);
+        }
+        catch (CkrException e) when (e.Rv == CKR.CKR_DEVICE_ERROR)
+        {
+            // One damaged or tampered record must not take the token down: it stays out of sight.
+            DiagnosticLog.Write(DiagnosticLevel.Error, $"token {Serial}: object {record.Uid} is ignored: {e.Message}");
+            ForgetUid(record.Uid);
+            return;
+        }
+        ulong handle = HandleOf(record.Uid);
+        Put(new ObjectEntry(handle, obj, 0, opened.SealedPartPending));
     }
 
     /// <summary>A record rewritten outside the module could carry a key of the attacker's choosing in clear,
@@ -84,8 +119,18 @@ internal sealed partial class Token
     private void DropAllObjects()
     {
         _objects.Clear();
+        _index.Clear();
         _handleOfUid.Clear();
         _seenChangeStamp = long.MinValue;
+        _objectVersion = -1;
+    }
+
+    /// <summary>An object enters the view, or its entry is replaced: the one place besides <see cref="Forget"/>
+    /// that changes what is in view, so that the index always agrees with it.</summary>
+    private void Put(ObjectEntry entry)
+    {
+        _objects[entry.Handle] = entry;
+        _index.Put(entry);
     }
 
     /// <summary>An object leaves this process's view for good (destroyed, its session closed, gone from the store,
@@ -95,7 +140,14 @@ internal sealed partial class Token
     private void Forget(ObjectEntry entry)
     {
         _objects.TryRemove(entry.Handle, out _);
+        _index.Remove(entry.Handle);
         _handleOfUid.Remove(entry.Object.Uid);
+    }
+
+    private void ForgetUid(Guid uid)
+    {
+        if (_handleOfUid.TryGetValue(uid, out ulong handle) && _objects.TryGetValue(handle, out var entry))
+            Forget(entry);
     }
 
     /// <summary>UIDs bound to a handle: never more than the objects in view (for tests).</summary>
@@ -186,7 +238,7 @@ internal sealed partial class Token
         AccessRules.CheckWrite(state, obj.IsToken, obj.IsPrivate);
         if (obj.IsToken) _store.AddObject(Seal(obj));
         ulong handle = HandleOf(obj.Uid);
-        _objects[handle] = new ObjectEntry(handle, obj, obj.IsToken ? 0 : session, false);
+        Put(new ObjectEntry(handle, obj, obj.IsToken ? 0 : session, false));
         if (!obj.IsToken) _sessionsWithObjects.Add(session);
         return handle;
     }
@@ -220,6 +272,7 @@ internal sealed partial class Token
                 throw new CkrException(CKR.CKR_OBJECT_HANDLE_INVALID, "another process destroyed the object");
             }
             entry.Object = changed;
+            _index.Put(entry);
         }
     }
 
@@ -251,18 +304,25 @@ internal sealed partial class Token
         return result;
     }
 
-    /// <summary>The handles of the visible objects matching <paramref name="template"/>, in handle order.</summary>
+    /// <summary>The handles of the visible objects matching <paramref name="template"/>, in handle order.
+    /// A template with CKA_CLASS, CKA_LABEL or CKA_ID tests only the objects the index files under its
+    /// values; any other template tests every object.</summary>
     public ulong[] Find(CKS state, Template template)
     {
         lock (Sync)
         {
             RefreshLocked();
+            if (_index.Candidates(template) is { } candidates)
+                return Matching(candidates, state, template);
         }
-        return [.. _objects.Values
+        return Matching(_objects.Values, state, template);
+    }
+
+    private static ulong[] Matching(IEnumerable<ObjectEntry> entries, CKS state, Template template) =>
+        [.. entries
             .Where(e => AccessRules.CanRead(state, e.Object.IsPrivate) && ObjectEngine.Matches(e.Object, template))
             .Select(e => e.Handle)
             .Order()];
-    }
 
     /// <summary>A session closed: its session objects go with it.</summary>
     public void DropSessionObjects(ulong session)

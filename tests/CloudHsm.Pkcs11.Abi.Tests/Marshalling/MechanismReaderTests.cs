@@ -17,8 +17,8 @@ public unsafe class MechanismReaderTests
         Assert.That(read.Type, Is.EqualTo(CKM.CKM_AES_CBC_PAD));
         Assert.That(((Core.Backend.ByteArrayParameter)read.Parameter!).Value, Is.EqualTo(new byte[] { 1, 2, 3 }));
 
-        m->pParameter = null;
-        Assert.That(Assert.Throws<CkrException>(() => MechanismReader.Read(m))!.Rv, Is.EqualTo(CKR.CKR_ARGUMENTS_BAD));
+        m->pParameter = null; // the parameter's fault: every function taking a CK_MECHANISM lists this code (§5.8 has no CKR_ARGUMENTS_BAD)
+        Assert.That(Assert.Throws<CkrException>(() => MechanismReader.Read(m))!.Rv, Is.EqualTo(CKR.CKR_MECHANISM_PARAM_INVALID));
         m->ulParameterLen = 0;
         Assert.That(MechanismReader.Read(m).Parameter, Is.Null);
         if (sizeof(CK_ULONG) == 8)

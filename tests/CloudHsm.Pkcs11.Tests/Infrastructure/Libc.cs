@@ -13,6 +13,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int NativeSetenv(string name, string value, int overwrite);
 
+    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int NativeUnsetenv(string name);
+
     [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr NativeGetenv(string name);
 
@@ -22,6 +25,14 @@ internal static partial class Libc
         if (NativeSetenv(name, value, 1) != 0)
             throw new InvalidOperationException($"setenv({name}) failed: errno {Marshal.GetLastPInvokeError()}");
         Environment.SetEnvironmentVariable(name, value);
+    }
+
+    /// <summary>Removes the variable from the native environment and from .NET's copy.</summary>
+    public static void UnsetEnvironmentVariable(string name)
+    {
+        if (NativeUnsetenv(name) != 0)
+            throw new InvalidOperationException($"unsetenv({name}) failed: errno {Marshal.GetLastPInvokeError()}");
+        Environment.SetEnvironmentVariable(name, null);
     }
 
     /// <summary>The value native code gets from getenv, or null.</summary>

@@ -9,7 +9,8 @@ namespace CloudHsm.Core.Mechanisms.Aes;
 
 /// <summary>
 /// CKM_AES_KEY_GEN (§6.10.3): CKA_VALUE_LEN of 16, 24 or 32 from the template, anything else
-/// CKR_KEY_SIZE_RANGE. Without CKA_VALUE_LEN the object engine answers CKR_TEMPLATE_INCOMPLETE
+/// CKR_ATTRIBUTE_VALUE_INVALID (§5.18 lists no CKR_KEY_SIZE_RANGE for C_GenerateKey: the template's value is
+/// what is wrong). Without CKA_VALUE_LEN the object engine answers CKR_TEMPLATE_INCOMPLETE
 /// (the attribute is RequiredOnGenerate), so this class does not repeat that rule.
 /// </summary>
 internal sealed class AesKeyGenMechanism : IKeyGenMechanism
@@ -23,7 +24,7 @@ internal sealed class AesKeyGenMechanism : IKeyGenMechanism
         if (template.Find(CKA.CKA_VALUE_LEN) is { } lengthValue)
         {
             ulong length = AttributeValues.ToULong(CKA.CKA_VALUE_LEN, lengthValue);
-            CkrException.ThrowIf(length is not (16 or 24 or 32), CKR.CKR_KEY_SIZE_RANGE, $"AES keys are 16, 24 or 32 bytes, not {length}");
+            CkrException.ThrowIf(length is not (16 or 24 or 32), CKR.CKR_ATTRIBUTE_VALUE_INVALID, $"CKA_VALUE_LEN: AES keys are 16, 24 or 32 bytes, not {length}");
             generated[CKA.CKA_VALUE] = RandomNumberGenerator.GetBytes((int)length);
         }
         try

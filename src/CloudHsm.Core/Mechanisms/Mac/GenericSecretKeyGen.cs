@@ -24,8 +24,9 @@ internal sealed class GenericSecretKeyGen : IKeyGenMechanism
         byte[] valueLength = template.Find(CKA.CKA_VALUE_LEN)
             ?? throw new CkrException(CKR.CKR_TEMPLATE_INCOMPLETE, "CKM_GENERIC_SECRET_KEY_GEN needs CKA_VALUE_LEN");
         ulong length = AttributeValues.ToULong(CKA.CKA_VALUE_LEN, valueLength);
-        CkrException.ThrowIf(length < MinBytes || length > MaxBytes, CKR.CKR_KEY_SIZE_RANGE,
-            $"generic secrets are {MinBytes}..{MaxBytes} bytes, not {length}");
+        // §5.18 lists no CKR_KEY_SIZE_RANGE for C_GenerateKey: the template's CKA_VALUE_LEN is what is wrong.
+        CkrException.ThrowIf(length < MinBytes || length > MaxBytes, CKR.CKR_ATTRIBUTE_VALUE_INVALID,
+            $"CKA_VALUE_LEN: generic secrets are {MinBytes}..{MaxBytes} bytes, not {length}");
         byte[] value = RandomNumberGenerator.GetBytes((int)length);
         try
         {

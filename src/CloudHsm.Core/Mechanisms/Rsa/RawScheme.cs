@@ -5,8 +5,9 @@ using CloudHsm.Pkcs11.Abi;
 namespace CloudHsm.Core.Mechanisms.Rsa;
 
 /// <summary>
-/// X.509 "raw" RSA (§6.1.10): input of at most k bytes, prepended with zero bytes to k, must be below the
-/// modulus (else CKR_DATA_INVALID, or CKR_ENCRYPTED_DATA_INVALID for ciphertext); output exactly k bytes.
+/// X.509 "raw" RSA (§6.1.10): input of at most k bytes, prepended with zero bytes to k, must be a number
+/// 1 &lt; x &lt; n - 1 (<see cref="RsaRaw.Apply"/>; else CKR_DATA_INVALID, or CKR_ENCRYPTED_DATA_INVALID for
+/// ciphertext, CKR_SIGNATURE_INVALID for a signature); output exactly k bytes.
 /// </summary>
 internal sealed class RawScheme : IRsaRecoverScheme, IRsaEncryptionScheme
 {

@@ -67,7 +67,7 @@ internal sealed class RsaKey
         var e = Component(key, CKA.CKA_PUBLIC_EXPONENT);
         int bits = CheckSize(n);
         var rsa = Import(new RSAParameters { Modulus = n, Exponent = e });
-        return new RsaKey(rsa, bits, new RsaKeyParameters(false, Big(n), Big(e)));
+        return new RsaKey(rsa, bits, Bouncy(rsa, () => new RsaKeyParameters(false, Big(n), Big(e))));
     }
 
     private static RsaKey ImportPrivate(HsmObject key)
@@ -93,7 +93,7 @@ internal sealed class RsaKey
             parameters.DQ = Pad(dq, half);
             parameters.InverseQ = Pad(qInv, half);
             var rsa = Import(parameters);
-            return new RsaKey(rsa, bits, new RsaPrivateCrtKeyParameters(Big(n), Big(e), Big(d), Big(p), Big(q), Big(dp), Big(dq), Big(qInv)));
+            return new RsaKey(rsa, bits, Bouncy(rsa, () => new RsaPrivateCrtKeyParameters(Big(n), Big(e), Big(d), Big(p), Big(q), Big(dp), Big(dq), Big(qInv))));
         }
         finally
         {
@@ -120,6 +120,22 @@ internal sealed class RsaKey
             return rsa;
         }
         catch (CryptographicException e)
+        {
+            rsa.Dispose();
+            throw new CkrException(CKR.CKR_KEY_TYPE_INCONSISTENT, "the RSA key components are not usable", e);
+        }
+    }
+
+    /// <summary>BouncyCastle's key parameters check the modulus and exponent themselves (an even modulus or
+    /// exponent, a modulus with a small prime factor) with an ArgumentException, where OpenSSL takes such a
+    /// public key: a key either library refuses is not a usable RSA key (found by tests/CloudHsm.Fuzz).</summary>
+    private static RsaKeyParameters Bouncy(RSA rsa, Func<RsaKeyParameters> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (ArgumentException e)
         {
             rsa.Dispose();
             throw new CkrException(CKR.CKR_KEY_TYPE_INCONSISTENT, "the RSA key components are not usable", e);

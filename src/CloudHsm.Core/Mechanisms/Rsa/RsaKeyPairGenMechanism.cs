@@ -13,7 +13,8 @@ namespace CloudHsm.Core.Mechanisms.Rsa;
 
 /// <summary>
 /// CKM_RSA_PKCS_KEY_PAIR_GEN (§6.1.4). CKA_MODULUS_BITS (public template, required) is
-/// <see cref="MinBits"/>..<see cref="MaxBits"/>, else CKR_KEY_SIZE_RANGE. CKA_PUBLIC_EXPONENT defaults to 65537;
+/// <see cref="MinBits"/>..<see cref="MaxBits"/>, else CKR_ATTRIBUTE_VALUE_INVALID (§5.18 lists no
+/// CKR_KEY_SIZE_RANGE for C_GenerateKeyPair: the template's value is what is wrong). CKA_PUBLIC_EXPONENT defaults to 65537;
 /// any odd value from 65537 up to 2^256 (FIPS 186-5 §A.1.1) is used. A value that is no RSA exponent at all
 /// (even, 1, empty) is CKR_ATTRIBUTE_VALUE_INVALID; an odd one the token will not use (3, 17, above 2^256) is
 /// CKR_TEMPLATE_INCONSISTENT, the code §6.1.4 names. OpenSSL (through .NET) makes e = 65537 keys of whole
@@ -84,7 +85,7 @@ internal sealed class RsaKeyPairGenMechanism : IKeyPairGenMechanism
             ?? throw new CkrException(CKR.CKR_TEMPLATE_INCOMPLETE, "the public key template needs CKA_MODULUS_BITS");
         CkrException.ThrowIf(value.Length != 8, CKR.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_MODULUS_BITS is a CK_ULONG");
         ulong bits = AttributeValues.ToULong(CKA.CKA_MODULUS_BITS, value);
-        CkrException.ThrowIf(bits is < MinBits or > MaxBits, CKR.CKR_KEY_SIZE_RANGE, $"RSA keys are generated with {MinBits}..{MaxBits} bits");
+        CkrException.ThrowIf(bits is < MinBits or > MaxBits, CKR.CKR_ATTRIBUTE_VALUE_INVALID, $"CKA_MODULUS_BITS: RSA keys are generated with {MinBits}..{MaxBits} bits");
         return (int)bits;
     }
 

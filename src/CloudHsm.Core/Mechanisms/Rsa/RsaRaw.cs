@@ -28,12 +28,18 @@ internal static class RsaRaw
 
     /// <summary>
     /// Applies the key's exponent (public or private) to a block of at most k bytes, writing exactly k bytes.
-    /// A block not below the modulus is <paramref name="notBelowModulus"/> (CKR_DATA_INVALID for plaintext,
-    /// CKR_ENCRYPTED_DATA_INVALID for ciphertext, CKR_SIGNATURE_INVALID for a signature: §6.1.7).
+    /// The block must be a number the engine works on, 1 &lt; x &lt; n - 1: below the modulus (RFC 8017), and
+    /// none of 0, 1 and n - 1, which every RSA key maps to themselves, which no padding produces, and which
+    /// BouncyCastle's engine refuses (with an exception that reached the boundary as CKR_GENERAL_ERROR for raw
+    /// RSA of empty or zero data: found by tests/native/fuzz.c). Anything else is <paramref name="outOfRange"/>
+    /// (CKR_DATA_INVALID for plaintext, CKR_ENCRYPTED_DATA_INVALID for ciphertext, CKR_SIGNATURE_INVALID for a
+    /// signature: §6.1.7).
     /// </summary>
-    public static void Apply(RsaKey key, ReadOnlySpan<byte> block, Span<byte> output, CKR notBelowModulus)
+    public static void Apply(RsaKey key, ReadOnlySpan<byte> block, Span<byte> output, CKR outOfRange)
     {
-        CkrException.ThrowIf(!BelowModulus(key, block), notBelowModulus, "the input is not below the modulus");
+        var x = new BcInteger(1, block);
+        CkrException.ThrowIf(x.CompareTo(BcInteger.One) <= 0 || x.CompareTo(key.Modulus.Subtract(BcInteger.One)) >= 0, outOfRange,
+            "raw RSA works on numbers 1 < x < n - 1");
         var engine = Engine(key, forEncryption: !key.Bc.IsPrivate);
         byte[] input = block.ToArray();
         byte[] result = engine.ProcessBlock(input, 0, input.Length);

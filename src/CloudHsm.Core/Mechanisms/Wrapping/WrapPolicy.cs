@@ -36,6 +36,20 @@ public static class WrapPolicy
     }
 
     /// <summary>
+    /// May <paramref name="key"/> be wrapped with <paramref name="mechanism"/>? A CKA_WRAP_WITH_TRUSTED key is not
+    /// wrapped with a mechanism that XORs a keystream onto it under an IV the caller chooses (CKM_AES_GCM, whose
+    /// CK_GCM_PARAMS carries the IV): the token cannot tell whether that IV was used under the wrapping key
+    /// before, and a caller who wraps a key of their own, whose value they know, under the same trusted key and
+    /// IV gets this key as C1 ⊕ C2 ⊕ K1 — without ever holding the trusted key. CKR_KEY_NOT_WRAPPABLE, as for
+    /// an untrusted wrapping key. CKM_CLOUDHSM_AES_GCM (the token makes the IV) and the AES key wraps
+    /// (deterministic) remain. Keys without CKA_WRAP_WITH_TRUSTED may go under any key the caller likes, so a
+    /// repeated IV gives nothing away that wrapping them under a key of the caller's would not.
+    /// </summary>
+    public static void CheckWrapMechanism(CKM mechanism, HsmObject key) =>
+        CkrException.ThrowIf(mechanism == CKM.CKM_AES_GCM && key.GetBool(CKA.CKA_WRAP_WITH_TRUSTED), CKR.CKR_KEY_NOT_WRAPPABLE,
+            "a CKA_WRAP_WITH_TRUSTED key is not wrapped under a caller-chosen GCM IV (use CKM_CLOUDHSM_AES_GCM or an AES key wrap)");
+
+    /// <summary>
     /// The template the new key is built from: the caller's, plus the unwrapping key's CKA_UNWRAP_TEMPLATE
     /// (§5.18). An attribute both give with different values is CKR_TEMPLATE_INCONSISTENT.
     /// </summary>

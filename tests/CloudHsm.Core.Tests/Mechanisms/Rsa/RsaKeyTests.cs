@@ -66,8 +66,8 @@ public sealed class RsaKeyTests : RsaFixture
 
     public static IEnumerable<TestCaseData> BadTemplates =>
     [
-        new TestCaseData(PublicGen(1024), CKR.CKR_KEY_SIZE_RANGE).SetArgDisplayNames("1024 bits"),
-        new TestCaseData(PublicGen(8200), CKR.CKR_KEY_SIZE_RANGE).SetArgDisplayNames("8200 bits"),
+        new TestCaseData(PublicGen(1024), CKR.CKR_ATTRIBUTE_VALUE_INVALID).SetArgDisplayNames("1024 bits"),
+        new TestCaseData(PublicGen(8200), CKR.CKR_ATTRIBUTE_VALUE_INVALID).SetArgDisplayNames("8200 bits"),
         new TestCaseData(new Template([TemplateAttribute.Bool(CKA.CKA_VERIFY, true)]), CKR.CKR_TEMPLATE_INCOMPLETE).SetArgDisplayNames("no CKA_MODULUS_BITS"),
         new TestCaseData(PublicGen(2048, [3]), CKR.CKR_TEMPLATE_INCONSISTENT).SetArgDisplayNames("e = 3"),
         new TestCaseData(PublicGen(2048, [0x01, 0x00, 0x00]), CKR.CKR_ATTRIBUTE_VALUE_INVALID).SetArgDisplayNames("even e"),
@@ -107,6 +107,33 @@ public sealed class RsaKeyTests : RsaFixture
         Assert.That(Rv(() => Backend.SignInit(Session, Mech(CKM.CKM_SHA256_RSA_PKCS), badPrime)), Is.EqualTo(CKR.CKR_KEY_TYPE_INCONSISTENT));
         ulong zeroExponent = Backend.CreateObject(Session, PublicTemplate(Key, new TemplateAttribute(CKA.CKA_PUBLIC_EXPONENT, [0])));
         Assert.That(Rv(() => Backend.VerifyInit(Session, Mech(CKM.CKM_SHA256_RSA_PKCS), zeroExponent)), Is.EqualTo(CKR.CKR_KEY_TYPE_INCONSISTENT));
+    }
+
+    /// <summary>OpenSSL imports these public keys, BouncyCastle's key parameters refuse them with an
+    /// ArgumentException, which reached the boundary as CKR_GENERAL_ERROR (found by tests/CloudHsm.Fuzz,
+    /// regressions/key-import/rsa-public-modulus-small-factor.bin).</summary>
+    public static IEnumerable<TestCaseData> ModuliBouncyCastleRefuses()
+    {
+        var n = new System.Numerics.BigInteger(Key.Modulus, isUnsigned: true, isBigEndian: true);
+        yield return new TestCaseData(Modulus(n - n % 6 + 3)).SetArgDisplayNames("odd modulus divisible by 3");
+        yield return new TestCaseData(Modulus(n - 1)).SetArgDisplayNames("even modulus");
+
+        static byte[] Modulus(System.Numerics.BigInteger value) => value.ToByteArray(isUnsigned: true, isBigEndian: true);
+    }
+
+    [TestCaseSource(nameof(ModuliBouncyCastleRefuses))]
+    public void Imported_public_keys_BouncyCastle_refuses_are_CKR_KEY_TYPE_INCONSISTENT(byte[] modulus)
+    {
+        ulong pub = Backend.CreateObject(Session, PublicTemplate(Key, new TemplateAttribute(CKA.CKA_MODULUS, modulus)));
+        Assert.That(Rv(() => Backend.VerifyInit(Session, Mech(CKM.CKM_SHA256_RSA_PKCS), pub)), Is.EqualTo(CKR.CKR_KEY_TYPE_INCONSISTENT));
+        Assert.That(Rv(() => Backend.EncryptInit(Session, Mech(CKM.CKM_RSA_PKCS), pub)), Is.EqualTo(CKR.CKR_KEY_TYPE_INCONSISTENT), "the refusal is kept");
+    }
+
+    [Test]
+    public void An_imported_private_key_with_an_even_exponent_is_CKR_KEY_TYPE_INCONSISTENT()
+    {
+        ulong priv = Backend.CreateObject(Session, PrivateTemplate(Key, new TemplateAttribute(CKA.CKA_PUBLIC_EXPONENT, [1, 0, 0])));
+        Assert.That(Rv(() => Backend.SignInit(Session, Mech(CKM.CKM_SHA256_RSA_PKCS), priv)), Is.EqualTo(CKR.CKR_KEY_TYPE_INCONSISTENT));
     }
 
     [Test]

@@ -36,6 +36,17 @@ public class WrapPolicyTests
     }
 
     [Test]
+    public void WrapWithTrustedKeyIsNotWrappedUnderACallerChosenGcmIv()
+    {
+        var key = Key(T.Bool(CKA.CKA_WRAP_WITH_TRUSTED, true));
+        Assert.That(Rv(() => WrapPolicy.CheckWrapMechanism(CKM.CKM_AES_GCM, key)), Is.EqualTo(CKR.CKR_KEY_NOT_WRAPPABLE),
+            "a repeated IV would give the key away as C1 ^ C2 ^ K1");
+        foreach (var mechanism in new[] { CKM.CKM_CLOUDHSM_AES_GCM, CKM.CKM_AES_KEY_WRAP_KWP, CKM.CKM_AES_CBC_PAD, CKM.CKM_RSA_PKCS_OAEP })
+            Assert.DoesNotThrow(() => WrapPolicy.CheckWrapMechanism(mechanism, key), mechanism.ToString());
+        Assert.DoesNotThrow(() => WrapPolicy.CheckWrapMechanism(CKM.CKM_AES_GCM, Key()), "keys without CKA_WRAP_WITH_TRUSTED");
+    }
+
+    [Test]
     public void WrapTemplateMustMatchTheKey()
     {
         var kek = Kek(Nested(CKA.CKA_WRAP_TEMPLATE, T.KeyType(CKK.CKK_AES), T.Text(CKA.CKA_LABEL, "payments")));

@@ -35,6 +35,9 @@ internal sealed class HkdfDerive : IDeriveMechanism
         CkrException.ThrowIf(!p.Extract && ikm.Length < hmac.MacLength, CKR.CKR_KEY_SIZE_RANGE,
             $"expanding needs a key of at least {hmac.MacLength} bytes");
 
+        // The base key's CKA_DERIVE_TEMPLATE counts as if the caller had given it (key type and length included),
+        // before the base key lends its defaults, so that a default never contradicts it.
+        template = ObjectEngine.WithDeriveTemplate(template, baseKey);
         var keyType = DerivedKeyTemplate.KeyType(template);
         int length = p.Expand
             ? DerivedKeyTemplate.Length(template, keyType, implied: null, max: 255L * hmac.MacLength)

@@ -33,7 +33,9 @@ internal sealed class Sp800108CounterKdf : IDeriveMechanism
 
         long counterLimit = (1L << input.CounterBits) - 1;   // SP 800-108: n ≤ 2^r − 1
         long maxBytes = Math.Min(MaxOutputBytes, counterLimit * prf.MacLength);
-        Template[] templates = [template, .. parameter.AdditionalKeys];
+        // The base key's CKA_DERIVE_TEMPLATE counts as if given in each key's template (key type and length
+        // included), before the base key lends its defaults, so that a default never contradicts it.
+        Template[] templates = [.. new[] { template }.Concat(parameter.AdditionalKeys).Select(t => ObjectEngine.WithDeriveTemplate(t, baseKey))];
         var types = new CKK[templates.Length];
         var lengths = new int[templates.Length];
         long segments = 0, keyBytes = 0;
