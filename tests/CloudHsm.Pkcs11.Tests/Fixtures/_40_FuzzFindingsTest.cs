@@ -25,7 +25,7 @@ public sealed class _40_FuzzFindingsTest : Pkcs11Fixture
             Attr.Bool(CKA.CKA_ENCRYPT, true), Attr.Bytes(CKA.CKA_VALUE, TestData.Random(16)), Attr.Label(label ?? P11.UniqueLabel("fuzz")));
 
     /// <summary>§5.18 lists no CKR_KEY_SIZE_RANGE for C_GenerateKey or C_GenerateKeyPair: a length the mechanism
-    /// cannot make is an invalid value of the template's attribute (found with seed 3, both modes).</summary>
+    /// cannot make is an invalid value of the template's attribute (found with seeds 4 and 2, wellformed).</summary>
     [Test]
     public void A_key_length_the_mechanism_cannot_make_is_CKR_ATTRIBUTE_VALUE_INVALID()
     {
@@ -45,7 +45,7 @@ public sealed class _40_FuzzFindingsTest : Pkcs11Fixture
     }
 
     /// <summary>§5.6 C_Login: "Improper use of this user type will result in a return value
-    /// CKR_OPERATION_NOT_INITIALIZED"; C_Login's list has no CKR_USER_NOT_LOGGED_IN (found with seed 3).</summary>
+    /// CKR_OPERATION_NOT_INITIALIZED"; C_Login's list has no CKR_USER_NOT_LOGGED_IN (found with seed 5, wellformed).</summary>
     [Test]
     public void CKU_CONTEXT_SPECIFIC_with_an_operation_but_no_user_returns_CKR_OPERATION_NOT_INITIALIZED()
     {
@@ -61,7 +61,7 @@ public sealed class _40_FuzzFindingsTest : Pkcs11Fixture
 
     /// <summary>A public token key's value is sealed until a login opens it; §5.12 lists no CKR_USER_NOT_LOGGED_IN
     /// for C_DigestKey, whose answer for a key that "cannot be digested for some reason" is CKR_KEY_INDIGESTIBLE
-    /// (found with seed 3).</summary>
+    /// (found with seed 3, wellformed).</summary>
     [Test]
     public void C_DigestKey_of_a_key_sealed_until_login_returns_CKR_KEY_INDIGESTIBLE()
     {
@@ -87,7 +87,7 @@ public sealed class _40_FuzzFindingsTest : Pkcs11Fixture
 
     /// <summary>§5.1: "error codes from Section 5.1.2 [CKR_SESSION_HANDLE_INVALID] ... take precedence over error
     /// codes from Section 5.1.6 [CKR_ARGUMENTS_BAD, CKR_ATTRIBUTE_*, CKR_MECHANISM_*]": a call on a handle that is no
-    /// open session says so, whatever else is wrong with it (found with seed 5, malformed).</summary>
+    /// open session says so, whatever else is wrong with it (found with seed 3, malformed).</summary>
     [Test]
     public unsafe void A_closed_session_is_CKR_SESSION_HANDLE_INVALID_before_any_argument_error()
     {
@@ -108,7 +108,7 @@ public sealed class _40_FuzzFindingsTest : Pkcs11Fixture
 
     /// <summary>C_Logout voids an operation that uses a private object. *Init answered CKR_OPERATION_ACTIVE for it,
     /// while the next C_Encrypt* answered CKR_OPERATION_NOT_INITIALIZED for the same operation: after the logout,
-    /// neither may see it (found with seed 7, wellformed).</summary>
+    /// neither may see it (found with seed 6, both modes).</summary>
     [Test]
     public void After_logout_an_operation_on_a_private_key_no_longer_blocks_C_EncryptInit()
     {
@@ -126,7 +126,7 @@ public sealed class _40_FuzzFindingsTest : Pkcs11Fixture
     }
 
     /// <summary>A NULL pParameter with a length is a fault of the mechanism's parameter: CKR_MECHANISM_PARAM_INVALID,
-    /// which every *Init lists (§5.8 lists no CKR_ARGUMENTS_BAD for C_EncryptInit) (found with seed 5, malformed).</summary>
+    /// which every *Init lists (§5.8 lists no CKR_ARGUMENTS_BAD for C_EncryptInit) (found with seed 3, malformed).</summary>
     [Test]
     public void A_NULL_mechanism_parameter_with_a_length_is_CKR_MECHANISM_PARAM_INVALID()
     {
@@ -142,8 +142,8 @@ public sealed class _40_FuzzFindingsTest : Pkcs11Fixture
     /// <summary>Raw RSA (CKM_RSA_X_509) of empty data, 0, 1 or n - 1: BouncyCastle's engine refuses these fixed points
     /// of every RSA key with an exception that crossed the boundary as CKR_GENERAL_ERROR. They are the input's fault:
     /// CKR_DATA_INVALID for C_Sign, C_SignRecover and C_Encrypt, CKR_SIGNATURE_INVALID for C_Verify and
-    /// C_VerifyRecover, CKR_ENCRYPTED_DATA_INVALID for C_Decrypt, each in its function's list (found with seed 21,
-    /// wellformed).</summary>
+    /// C_VerifyRecover, CKR_ENCRYPTED_DATA_INVALID for C_Decrypt, each in its function's list (found with seed 6,
+    /// both modes).</summary>
     [Test]
     public void Raw_RSA_of_a_value_every_key_maps_to_itself_is_refused_as_the_input_s_fault()
     {
@@ -190,7 +190,7 @@ public sealed class _40_FuzzFindingsTest : Pkcs11Fixture
 
     /// <summary>A key without CKA_WRAP_TEMPLATE holds it as an empty array: C_GetAttributeValue answered
     /// CKR_ATTRIBUTE_VALUE_INVALID, a code §5.7 does not list for it, and left the other attributes unprocessed
-    /// (found with seed 1, wellformed; also found by tests/CloudHsm.Fuzz).</summary>
+    /// (found with seed 2, wellformed; also found by tests/CloudHsm.Fuzz).</summary>
     [Test]
     public void A_key_without_attribute_templates_reads_them_as_empty_arrays()
     {
