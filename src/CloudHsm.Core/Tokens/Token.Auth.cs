@@ -166,7 +166,9 @@ internal sealed partial class Token
         {
             CKU who = LoggedIn == CKU.CKU_SO ? CKU.CKU_SO : CKU.CKU_USER;
             var record = _store.LoadToken();
-            CkrException.ThrowIf(who == CKU.CKU_USER && record.UserPin is null, CKR.CKR_USER_PIN_NOT_INITIALIZED);
+            // §5.6 lists no CKR_USER_PIN_NOT_INITIALIZED for C_SetPIN (C_Login has it): with no user PIN set,
+            // no old PIN can be the right one.
+            CkrException.ThrowIf(who == CKU.CKU_USER && record.UserPin is null, CKR.CKR_PIN_INCORRECT, "the user PIN is not initialised");
             VerifyPin(who, oldPin, record, out byte[] tokenKey);
             try
             {

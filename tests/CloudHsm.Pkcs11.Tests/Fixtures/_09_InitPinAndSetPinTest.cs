@@ -31,6 +31,17 @@ public sealed class _09_InitPinAndSetPinTest : Pkcs11Fixture
         Assert.That(P11.TryLogin(s, CKU.CKU_USER, "4321-user"), Is.EqualTo(CKR.CKR_OK), "C_Login(CKU_USER) with the PIN the SO set");
     }
 
+    /// <summary>§5.6 lists no CKR_USER_PIN_NOT_INITIALIZED for C_SetPIN (C_Login has it): with no user PIN set, no
+    /// old PIN is the right one (found by tests/scripts/fuzz.sh, seed 147225930935480, both modes, at call 436,030).</summary>
+    [Test]
+    public void C_SetPIN_of_the_user_before_C_InitPIN_returns_CKR_PIN_INCORRECT()
+    {
+        ulong slot = Track(Tokens.CreateScratchToken("setpin-nopin", withUserPin: false));
+        ulong s = P11.OpenSession(slot, readWrite: true);
+        Assert.That(SetPin(s, "any-old-pin", "55556666"), Is.EqualTo(CKR.CKR_PIN_INCORRECT), "C_SetPIN in a R/W public session, no user PIN");
+        Assert.That(Ck.Has(P11.TokenFlags(slot), CKF.CKF_USER_PIN_INITIALIZED), Is.False, "still no user PIN");
+    }
+
     [Test]
     public void C_InitPIN_outside_the_SO_state_returns_CKR_USER_NOT_LOGGED_IN()
     {
