@@ -23,6 +23,8 @@ public sealed class SqliteTokenStore : ITokenStore
     private TokenConnection? _connection;
     private long _stamp;
     private int _reopens;
+    private readonly Lock _lastObjectWriteGate = new();
+    private ObjectWrite _lastObjectWrite;
     private volatile bool _disposed;
 
     internal SqliteTokenStore(string serial, string databasePath, Func<int> processId)
@@ -161,10 +163,18 @@ public sealed class SqliteTokenStore : ITokenStore
         }
     }
 
+    public ObjectWrite LastObjectWrite
+    {
+        get
+        {
+            lock (_lastObjectWriteGate) return _lastObjectWrite;
+        }
+    }
+
     public void AddObject(ObjectRecord record)
     {
         CheckRecord(record);
-        Write(c =>
+        WriteObject(c =>
         {
             c.InsertObject(record);
             return true;
@@ -174,10 +184,29 @@ public sealed class SqliteTokenStore : ITokenStore
     public bool ReplaceObject(ObjectRecord record)
     {
         CheckRecord(record);
-        return Write(c => c.UpdateObject(record));
+        return WriteObject(c => c.UpdateObject(record));
     }
 
-    public bool DeleteObject(Guid uid) => Write(c => c.DeleteObject(uid));
+    public bool DeleteObject(Guid uid) => WriteObject(c => c.DeleteObject(uid));
+
+    /// <summary>An object write that notes the object versions around it (<see cref="LastObjectWrite"/>), read
+    /// inside its transaction, so nobody else's change can come between them.</summary>
+    private bool WriteObject(Func<TokenConnection, bool> work)
+    {
+        ObjectWrite write = default;
+        bool changed = Write(c =>
+        {
+            long before = c.ReadObjectVersion();
+            bool done = work(c);
+            write = new ObjectWrite(before, c.ReadObjectVersion());
+            return done;
+        });
+        if (changed)
+        {
+            lock (_lastObjectWriteGate) _lastObjectWrite = write;
+        }
+        return changed;
+    }
 
     /// <summary>
     /// One write transaction: this process's turn in the writers' queue (<see cref="WriterLock"/>), then

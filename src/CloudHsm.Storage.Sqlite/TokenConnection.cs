@@ -27,6 +27,7 @@ internal sealed class TokenConnection : IDisposable
     private readonly SqliteCommand _deleteAllObjects;
     private readonly SqliteCommand _beginRead;
     private readonly SqliteCommand _selectObjectVersions;
+    private readonly SqliteCommand _selectObjectVersion;
     private readonly SqliteCommand _selectChangedObjects;
     private readonly SqliteCommand _selectDeletedSince;
 
@@ -48,6 +49,7 @@ internal sealed class TokenConnection : IDisposable
         _deleteAllObjects = Prepare(TokenSchema.DeleteAllObjects);
         _beginRead = Prepare("BEGIN DEFERRED");
         _selectObjectVersions = Prepare(TokenSchema.SelectObjectVersions);
+        _selectObjectVersion = Prepare(TokenSchema.SelectObjectVersion);
         _selectChangedObjects = Prepare(TokenSchema.SelectChangedObjects, c => c.Parameters.Add("$since", SqliteType.Integer));
         _selectDeletedSince = Prepare(TokenSchema.SelectDeletedSince, c => c.Parameters.Add("$since", SqliteType.Integer));
         LastDataVersion = ReadDataVersion();
@@ -194,6 +196,9 @@ internal sealed class TokenConnection : IDisposable
         return objects;
     }
 
+    /// <summary><c>meta('object_version')</c>, as this connection's transaction sees it.</summary>
+    public long ReadObjectVersion() => (long)_selectObjectVersion.ExecuteScalar()!;
+
     public void InsertObject(ObjectRecord record)
     {
         SetObjectParameters(_insertObject, record);
@@ -277,7 +282,7 @@ internal sealed class TokenConnection : IDisposable
         IsDisposed = true;
         foreach (var command in new[] { _dataVersion, _begin, _commit, _rollback, _selectToken, _updateToken,
                      _selectObjects, _insertObject, _updateObject, _deleteObject, _deleteAllObjects, _beginRead,
-                     _selectObjectVersions, _selectChangedObjects, _selectDeletedSince })
+                     _selectObjectVersions, _selectObjectVersion, _selectChangedObjects, _selectDeletedSince })
             command.Dispose();
         _db.Dispose();
         WriterLock.Dispose();

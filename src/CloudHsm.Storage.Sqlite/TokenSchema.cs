@@ -84,6 +84,8 @@ internal static class TokenSchema
     public const string SelectObjectVersions =
         "SELECT (SELECT value FROM meta WHERE name = 'object_version'), (SELECT value FROM meta WHERE name = 'deletions_known_after')";
 
+    public const string SelectObjectVersion = "SELECT value FROM meta WHERE name = 'object_version'";
+
     public const string SelectChangedObjects =
         "SELECT uid, is_private, plain, sealed FROM objects WHERE change > $since ORDER BY rowid";
 

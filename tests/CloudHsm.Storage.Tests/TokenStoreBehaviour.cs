@@ -367,7 +367,7 @@ public abstract class TokenStoreBehaviour
                 while (!stop.IsSet)
                 {
                     busy.ReplaceObject(hammered with { PlainAttributes = BitConverter.GetBytes(rewrites) });
-                    rewrites++;
+                    Interlocked.Increment(ref rewrites);
                 }
             }
             catch (Exception e)
@@ -378,6 +378,9 @@ public abstract class TokenStoreBehaviour
         hammer.Start();
         try
         {
+            // The contest starts once the hammer is writing (the in-memory store would otherwise be done first).
+            Assert.That(SpinWait.SpinUntil(() => Volatile.Read(ref rewrites) > 0 || hammerFailure is not null, TimeSpan.FromSeconds(30)),
+                Is.True, "the hammer thread started writing");
             foreach (var victim in victims)
             {
                 Assert.That(patient.DeleteObject(victim.Uid), Is.True);
@@ -437,6 +440,25 @@ public abstract class TokenStoreBehaviour
         Assert.That(changes.Changed.Single(o => o.Uid == added.Uid).SealedAttributes, Is.EqualTo(added.SealedAttributes));
         Assert.That(changes.Deleted, Is.EqualTo(new[] { removed.Uid }));
         Assert.That(mine.LoadObjectChanges(changes.Version) is { IsSnapshot: false, Changed.Count: 0, Deleted.Count: 0 });
+    }
+
+    [Test]
+    public void LastObjectWrite_SpansExactlyTheStoresOwnChange()
+    {
+        var mine = Create(Token("C0C0C0C0C0C0C0C7"));
+        var theirs = Open("C0C0C0C0C0C0C0C7");
+        long seen = mine.LoadObjectChanges(-1).Version;
+        var o = SampleObject();
+
+        mine.AddObject(o);
+        Assert.That(mine.LastObjectWrite, Is.EqualTo(new ObjectWrite(seen, mine.LoadObjectChanges(-1).Version)));
+        long afterAdd = mine.LastObjectWrite.After;
+        theirs.AddObject(SampleObject(fill: 2));
+        Assert.That(mine.ReplaceObject(o with { PlainAttributes = AttributeCodecList(7) }), Is.True);
+
+        Assert.That(mine.LastObjectWrite.Before, Is.GreaterThan(afterAdd), "another store wrote in between");
+        Assert.That(mine.DeleteObject(Guid.NewGuid()), Is.False);
+        Assert.That(mine.LastObjectWrite.After, Is.EqualTo(mine.LoadObjectChanges(-1).Version), "a write that changed nothing leaves it");
     }
 
     [Test]

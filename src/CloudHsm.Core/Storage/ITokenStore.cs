@@ -41,6 +41,9 @@ public sealed record ObjectChanges(long Version, bool IsSnapshot, IReadOnlyList<
     public const long DefaultKeptChanges = 10_000;
 }
 
+/// <summary>The object version an object write found and the one it left (<see cref="ITokenStore.LastObjectWrite"/>).</summary>
+public readonly record struct ObjectWrite(long Before, long After);
+
 /// <summary>
 /// The persistence of one token (kryoptic's Storage trait, SoftHSM's ObjectStoreToken). Every method
 /// is atomic and durable when it returns; several processes may use one token at once.
@@ -70,6 +73,11 @@ public interface ITokenStore : IDisposable
     /// every object when <paramref name="since"/> is negative, or too old for the store to know every removal
     /// since (it keeps a bounded record of them), or newer than the store (a database restored from a copy).</summary>
     ObjectChanges LoadObjectChanges(long since);
+
+    /// <summary>The object versions just before and just after this store's latest object write (add, replace
+    /// or delete) that changed something. A caller whose view was at <see cref="ObjectWrite.Before"/> may move
+    /// it to <see cref="ObjectWrite.After"/>: nobody else wrote in between, and the change is its own.</summary>
+    ObjectWrite LastObjectWrite { get; }
 
     /// <summary>Stores a new object (its <see cref="ObjectRecord.Uid"/> is fresh).</summary>
     void AddObject(ObjectRecord record);

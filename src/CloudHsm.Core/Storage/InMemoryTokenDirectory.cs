@@ -115,6 +115,7 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
     private sealed class Store(string serial, SharedToken shared) : ITokenStore
     {
         private long _ownCommits;
+        private ObjectWrite _lastObjectWrite;
         private bool _disposed;
 
         public string Serial { get; } = serial;
@@ -128,6 +129,14 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
                     ObjectDisposedException.ThrowIf(_disposed, this);
                     return shared.Commits - _ownCommits;
                 }
+            }
+        }
+
+        public ObjectWrite LastObjectWrite
+        {
+            get
+            {
+                lock (shared.Gate) return _lastObjectWrite;
             }
         }
 
@@ -197,7 +206,9 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 if (shared.Objects.ContainsKey(record.Uid))
                     throw new CkrException(CKR.CKR_DEVICE_ERROR, "an object with this id is already stored");
+                long before = shared.ObjectVersion;
                 shared.Stored(Copy(record));
+                _lastObjectWrite = new ObjectWrite(before, shared.ObjectVersion);
                 Committed();
             }
         }
@@ -209,7 +220,9 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 if (!shared.Objects.ContainsKey(record.Uid)) return false;
+                long before = shared.ObjectVersion;
                 shared.Stored(Copy(record));
+                _lastObjectWrite = new ObjectWrite(before, shared.ObjectVersion);
                 Committed();
                 return true;
             }
@@ -228,7 +241,9 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 if (!shared.Objects.ContainsKey(uid)) return false;
+                long before = shared.ObjectVersion;
                 shared.Removed(uid);
+                _lastObjectWrite = new ObjectWrite(before, shared.ObjectVersion);
                 Committed();
                 return true;
             }

@@ -70,6 +70,14 @@ internal sealed partial class Token
         _objectVersion = changes.Version;
     }
 
+    /// <summary>After a write of our own to the store: if nobody else wrote since our view's version, our view
+    /// (already changed by the caller) is the store's new version, and the next refresh need not read our change back.</summary>
+    private void WroteObject()
+    {
+        var write = _store.LastObjectWrite;
+        if (write.Before == _objectVersion) _objectVersion = write.After;
+    }
+
     /// <summary>Puts one stored object in view, or takes it out of view when it cannot be shown (private
     /// while nobody is logged in, or damaged).</summary>
     private void Load(ObjectRecord record)
@@ -226,7 +234,7 @@ internal sealed partial class Token
                 {
                     if (!_objects.TryGetValue(handle, out var entry)) continue;
                     Forget(entry);
-                    if (entry.Object.IsToken) _store.DeleteObject(entry.Object.Uid);
+                    if (entry.Object.IsToken && _store.DeleteObject(entry.Object.Uid)) WroteObject();
                 }
                 throw;
             }
@@ -236,7 +244,11 @@ internal sealed partial class Token
     private ulong Add(ulong session, CKS state, HsmObject obj)
     {
         AccessRules.CheckWrite(state, obj.IsToken, obj.IsPrivate);
-        if (obj.IsToken) _store.AddObject(Seal(obj));
+        if (obj.IsToken)
+        {
+            _store.AddObject(Seal(obj));
+            WroteObject();
+        }
         ulong handle = HandleOf(obj.Uid);
         Put(new ObjectEntry(handle, obj, obj.IsToken ? 0 : session, false));
         if (!obj.IsToken) _sessionsWithObjects.Add(session);
@@ -252,6 +264,7 @@ internal sealed partial class Token
             AccessRules.CheckWrite(state, entry.Object.IsToken, entry.Object.IsPrivate);
             CkrException.ThrowIf(!entry.Object.IsDestroyable, CKR.CKR_ACTION_PROHIBITED, "CKA_DESTROYABLE is false");
             bool wasStored = !entry.Object.IsToken || _store.DeleteObject(entry.Object.Uid);
+            if (entry.Object.IsToken && wasStored) WroteObject();
             Forget(entry);
             CkrException.ThrowIf(!wasStored, CKR.CKR_OBJECT_HANDLE_INVALID, "another process destroyed the object first");
         }
@@ -273,6 +286,7 @@ internal sealed partial class Token
             }
             entry.Object = changed;
             _index.Put(entry);
+            if (changed.IsToken) WroteObject();
         }
     }
 
@@ -305,8 +319,8 @@ internal sealed partial class Token
     }
 
     /// <summary>The handles of the visible objects matching <paramref name="template"/>, in handle order.
-    /// A template with CKA_CLASS, CKA_LABEL or CKA_ID tests only the objects the index files under its
-    /// values; any other template tests every object.</summary>
+    /// A template with a non-empty CKA_LABEL or CKA_ID tests only the objects the index files under that
+    /// value; any other template tests every object.</summary>
     public ulong[] Find(CKS state, Template template)
     {
         lock (Sync)

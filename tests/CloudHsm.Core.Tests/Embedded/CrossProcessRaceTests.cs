@@ -108,6 +108,7 @@ public sealed class CrossProcessRaceTests : EmbeddedBackendFixture
             public void Reinitialize(TokenRecord token) => inner.Reinitialize(token);
             public IReadOnlyList<ObjectRecord> LoadObjects() => inner.LoadObjects();
             public ObjectChanges LoadObjectChanges(long since) => inner.LoadObjectChanges(since);
+            public ObjectWrite LastObjectWrite => inner.LastObjectWrite;
             public void AddObject(ObjectRecord record) => inner.AddObject(record);
 
             public bool ReplaceObject(ObjectRecord record)
