@@ -27,13 +27,17 @@ public sealed class HsmObject
     /// <param name="attributes">Owned by the new instance from now on; CKA_UNIQUE_ID is set from
     /// <paramref name="uid"/> whatever the map holds.</param>
     internal HsmObject(Guid uid, ObjectSchema schema, IReadOnlyDictionary<CKA, byte[]> attributes)
+        : this(uid, schema, Copy(attributes, clone: false))
+    {
+    }
+
+    /// <param name="attributes">Made for this instance by <see cref="Copy"/>: owned, not copied again.</param>
+    private HsmObject(Guid uid, ObjectSchema schema, Dictionary<CKA, byte[]> attributes)
     {
         Uid = uid;
         Schema = schema;
-        _attributes = new Dictionary<CKA, byte[]>(attributes)
-        {
-            [CKA.CKA_UNIQUE_ID] = Encoding.ASCII.GetBytes(UniqueId),
-        };
+        _attributes = attributes;
+        _attributes[CKA.CKA_UNIQUE_ID] = Encoding.ASCII.GetBytes(UniqueId);
         IsToken = GetBool(CKA.CKA_TOKEN, whenAbsent: false);
         IsPrivate = GetBool(CKA.CKA_PRIVATE, whenAbsent: true);
         IsModifiable = GetBool(CKA.CKA_MODIFIABLE, whenAbsent: true);
@@ -98,7 +102,7 @@ public sealed class HsmObject
     /// </summary>
     public static HsmObject FromStored(Guid uid, IEnumerable<KeyValuePair<CKA, byte[]>> attributes)
     {
-        var map = attributes.ToDictionary(a => a.Key, a => (byte[])a.Value.Clone());
+        var map = Copy(attributes, clone: true);
         try
         {
             return new HsmObject(uid, ObjectSchemas.Resolve(map), map);
@@ -107,6 +111,18 @@ public sealed class HsmObject
         {
             throw new CkrException(CKR.CKR_DEVICE_ERROR, $"stored object {uid} is not of a type this token knows", e);
         }
+    }
+
+    /// <summary>The instance's own map, sized once for the attributes and CKA_UNIQUE_ID (a map that grows
+    /// by one entry past its capacity doubles it), built in one pass: the constructor used to copy a
+    /// map that FromStored had just built.</summary>
+    private static Dictionary<CKA, byte[]> Copy(IEnumerable<KeyValuePair<CKA, byte[]>> attributes, bool clone)
+    {
+        int count = attributes is IReadOnlyCollection<KeyValuePair<CKA, byte[]>> known ? known.Count : 0;
+        var map = new Dictionary<CKA, byte[]>(count + 1);
+        foreach (var (type, value) in attributes)
+            map.Add(type, clone ? (byte[])value.Clone() : value); // a type given twice throws, as ToDictionary did
+        return map;
     }
 
     /// <summary>

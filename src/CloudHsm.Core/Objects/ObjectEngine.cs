@@ -85,7 +85,7 @@ public static class ObjectEngine
         foreach (var rule in source.Schema.Rules)
             if (rule.Has(AttributePolicy.Ephemeral))
                 attributes.Remove(rule.Type);
-        return new HsmObject(Guid.CreateVersion7(), source.Schema, attributes);
+        return new HsmObject(ObjectUid.New(), source.Schema, attributes);
     }
 
     /// <summary>C_SetAttributeValue: the next version of <paramref name="obj"/> (same Uid). All or nothing.</summary>

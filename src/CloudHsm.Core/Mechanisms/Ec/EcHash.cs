@@ -41,8 +41,21 @@ internal sealed class EcHash : IDisposable
     /// <summary>Not a mechanism: Ed448ph's pre-hash, SHAKE256 with 64 bytes of output.</summary>
     public const CKM Shake256x64 = (CKM)0xFFFF_FFFE;
 
+    /// <summary>The hash of <paramref name="data"/> in one call: the platform's static one-shot where it
+    /// has the hash (no hash object, no finalizable handle per C_Sign: the allocation and the
+    /// finalization-queue registration showed in perf on 2-thread ecdsa-p256-sign), else a running hash.</summary>
     public static byte[] Compute(CKM hash, ReadOnlySpan<byte> data)
     {
+        HashAlgorithmName? platform = hash switch
+        {
+            CKM.CKM_SHA_1 => HashAlgorithmName.SHA1,
+            CKM.CKM_SHA256 => HashAlgorithmName.SHA256,
+            CKM.CKM_SHA384 => HashAlgorithmName.SHA384,
+            CKM.CKM_SHA512 => HashAlgorithmName.SHA512,
+            _ => null,
+        };
+        if (platform is { } name)
+            return CryptographicOperations.HashData(name, data);
         using var h = Start(hash);
         h.Append(data);
         return h.Finish();

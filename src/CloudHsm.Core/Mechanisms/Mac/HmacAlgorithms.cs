@@ -12,7 +12,13 @@ internal sealed class PlatformHmac(HashAlgorithmName hash, int macLength) : MacA
 
     public override IMacFunction Create(ReadOnlySpan<byte> key) => new Function(IncrementalHash.CreateHMAC(Hash, key));
 
-    /// <summary>The one-shot hot path (C_SignInit + C_Sign): a static call, no object per operation.</summary>
+    /// <summary>Keyed HMAC contexts are kept per key (<see cref="MacKey"/>): OpenSSL 3's one-shot HMAC()
+    /// fetches the algorithms by name and keys a fresh context on every call (EVP_Q_mac: half the time
+    /// of an HMAC-SHA256 over 64 bytes, measured with perf on 2026-11-28), where a kept context only
+    /// copies its precomputed inner and outer states.</summary>
+    public override bool Poolable => true;
+
+    /// <summary>The one-shot without a kept context (a key whose snapshot caches another form).</summary>
     public override void Compute(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> mac) =>
         CryptographicOperations.HmacData(Hash, key, data, mac);
 

@@ -34,5 +34,9 @@ internal abstract class MacAlgorithm(string name, int macLength)
         function.Final(mac);
     }
 
+    /// <summary>Whether <see cref="Create"/>'s functions are worth keeping per key
+    /// (<see cref="MacKey"/>): true where keying costs more than a short message's MAC.</summary>
+    public virtual bool Poolable => false;
+
     public override string ToString() => Name;
 }

@@ -1,11 +1,13 @@
 namespace CloudHsm.Core.Mechanisms.Mac;
 
 /// <summary>
-/// The MAC of one sign or verify operation. A one-shot call (C_Sign, C_Verify) goes straight to the
-/// algorithm's one-shot; the incremental function is made only when C_*Update is first called, so the
-/// hot path (C_SignInit + C_Sign) allocates nothing beyond the operation itself.
+/// The MAC of one sign or verify operation. A one-shot call (C_Sign, C_Verify) borrows a keyed function
+/// from the key's pool (<see cref="MacKey"/>) when there is one, or else goes to the algorithm's
+/// one-shot; the incremental function is made only when C_*Update is first called, so the hot path
+/// (C_SignInit + C_Sign) allocates nothing beyond the operation itself.
 /// </summary>
-internal sealed class MacComputation(MacAlgorithm algorithm, ReadOnlyMemory<byte> key) : IDisposable
+internal sealed class MacComputation(MacAlgorithm algorithm, ReadOnlyMemory<byte> key,
+    Aes.InstancePool<IMacFunction>? pool = null) : IDisposable
 {
     private IMacFunction? _incremental;
 
@@ -25,6 +27,22 @@ internal sealed class MacComputation(MacAlgorithm algorithm, ReadOnlyMemory<byte
     /// <summary>The full MAC of <paramref name="data"/> after anything already given to <see cref="Update"/>.</summary>
     public void Compute(ReadOnlySpan<byte> data, Span<byte> mac)
     {
+        if (_incremental is null && pool is not null)
+        {
+            var function = pool.Rent();
+            try
+            {
+                function.Update(data);
+                function.Final(mac); // keyed and empty again
+            }
+            catch
+            {
+                function.Dispose(); // its state is unknown: never lent again
+                throw;
+            }
+            pool.Return(function);
+            return;
+        }
         if (_incremental is null)
         {
             algorithm.Compute(key.Span, data, mac);

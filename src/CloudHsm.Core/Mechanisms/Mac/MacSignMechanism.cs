@@ -16,12 +16,12 @@ internal sealed class MacSignMechanism(MacAlgorithm algorithm, MacKeyPolicy keys
     public ISignOperation CreateSigner(Mechanism mechanism, HsmObject key)
     {
         int length = MacOutputLength.Of(mechanism, algorithm, general);
-        return new MacSigner(algorithm, keys.Value(key, algorithm.Name), length, key.IsPrivate);
+        return new MacSigner(algorithm, keys.Value(key, algorithm.Name), length, key.IsPrivate, MacKey.PoolFor(key, algorithm));
     }
 
     public IVerifyOperation CreateVerifier(Mechanism mechanism, HsmObject key)
     {
         int length = MacOutputLength.Of(mechanism, algorithm, general);
-        return new MacVerifier(algorithm, keys.Value(key, algorithm.Name), length, key.IsPrivate);
+        return new MacVerifier(algorithm, keys.Value(key, algorithm.Name), length, key.IsPrivate, MacKey.PoolFor(key, algorithm));
     }
 }

@@ -3,9 +3,10 @@ using System.Security.Cryptography;
 namespace CloudHsm.Core.Mechanisms.Mac;
 
 /// <summary>C_Sign / C_SignUpdate / C_SignFinal with a MAC, truncated to <paramref name="length"/> bytes.</summary>
-internal sealed class MacSigner(MacAlgorithm algorithm, ReadOnlyMemory<byte> key, int length, bool usesPrivateObject) : ISignOperation
+internal sealed class MacSigner(MacAlgorithm algorithm, ReadOnlyMemory<byte> key, int length, bool usesPrivateObject,
+    Aes.InstancePool<IMacFunction>? pool = null) : ISignOperation
 {
-    private readonly MacComputation _mac = new(algorithm, key);
+    private readonly MacComputation _mac = new(algorithm, key, pool);
 
     public int SignatureLength => length;
 

@@ -8,9 +8,10 @@ namespace CloudHsm.Core.Mechanisms.Mac;
 /// C_Verify / C_VerifyUpdate / C_VerifyFinal with a MAC: recompute, then compare in constant time. A MAC
 /// of the wrong length is CKR_SIGNATURE_LEN_RANGE, a wrong MAC CKR_SIGNATURE_INVALID (§5.13).
 /// </summary>
-internal sealed class MacVerifier(MacAlgorithm algorithm, ReadOnlyMemory<byte> key, int length, bool usesPrivateObject) : IVerifyOperation
+internal sealed class MacVerifier(MacAlgorithm algorithm, ReadOnlyMemory<byte> key, int length, bool usesPrivateObject,
+    Aes.InstancePool<IMacFunction>? pool = null) : IVerifyOperation
 {
-    private readonly MacComputation _mac = new(algorithm, key);
+    private readonly MacComputation _mac = new(algorithm, key, pool);
 
     public bool UsesPrivateObject => usesPrivateObject;
 

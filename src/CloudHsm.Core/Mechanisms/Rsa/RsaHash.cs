@@ -65,6 +65,16 @@ internal sealed class RsaHash
     /// <summary>A running hash of a multi-part message.</summary>
     public MessageHash Start() => DotNet is { } name ? new MessageHash(IncrementalHash.CreateHash(name), null) : new MessageHash(null, CreateBouncyCastle());
 
+    /// <summary>The hash of a whole message in one call: the platform's static one-shot where it has the
+    /// hash (no hash object per C_Sign / C_Verify), else BouncyCastle.</summary>
+    public byte[] Compute(ReadOnlySpan<byte> data)
+    {
+        if (DotNet is { } name) return CryptographicOperations.HashData(name, data);
+        using var message = new MessageHash(null, CreateBouncyCastle());
+        message.Append(data);
+        return message.Finish();
+    }
+
     /// <summary>prefix || hash: the T of EMSA-PKCS1-v1_5.</summary>
     public byte[] DigestInfo(ReadOnlySpan<byte> hash) => [.. DigestInfoPrefix, .. hash];
 }

@@ -13,7 +13,9 @@ namespace CloudHsm.Core.Mechanisms.Rsa;
 internal abstract class RsaSignatureOperation(RsaKey key, IRsaSignatureScheme scheme, RsaHash? hash, bool digestInfo, bool usesPrivateObject)
     : IDisposable
 {
-    private readonly MessageHash? _message = hash?.Start();
+    /// <summary>The running hash, made at the first C_*Update: a one-shot C_Sign / C_Verify hashes its data
+    /// with <see cref="RsaHash.Compute"/> and makes no hash object.</summary>
+    private MessageHash? _message;
 
     protected RsaKey Key => key;
 
@@ -23,22 +25,30 @@ internal abstract class RsaSignatureOperation(RsaKey key, IRsaSignatureScheme sc
 
     public void Update(ReadOnlySpan<byte> part)
     {
-        if (_message is null)
+        if (hash is null)
             throw SinglePartOnly.Refusal("this mechanism");
-        _message.Append(part);
+        (_message ??= hash.Start()).Append(part);
     }
 
     /// <summary>What the scheme signs for the message so far: the single-part input, or its (encoded) hash.</summary>
     protected byte[] SchemeInput(ReadOnlySpan<byte> lastPart, bool final)
     {
-        if (_message is null)
+        if (hash is null)
         {
             if (final) throw SinglePartOnly.Refusal("this mechanism");
             return lastPart.ToArray();
         }
-        _message.Append(lastPart);
-        byte[] digest = _message.Finish();
-        return digestInfo ? hash!.DigestInfo(digest) : digest;
+        byte[] digest;
+        if (_message is null)
+        {
+            digest = hash.Compute(lastPart);
+        }
+        else
+        {
+            _message.Append(lastPart);
+            digest = _message.Finish();
+        }
+        return digestInfo ? hash.DigestInfo(digest) : digest;
     }
 
     public void Dispose() => _message?.Dispose();

@@ -41,7 +41,7 @@ internal static class ObjectBuilder
         KeyLifecycle.Stamp(schema, attributes, origin, mechanism, baseKey);
         ObjectInvariants.Establish(schema, attributes);
         ObjectInvariants.CheckComplete(schema, attributes);
-        return new HsmObject(Guid.CreateVersion7(), schema, attributes);
+        return new HsmObject(ObjectUid.New(), schema, attributes);
     }
 
     private static (AttributePolicy Required, AttributePolicy Forbidden) FootnotesFor(ObjectOrigin origin) => origin switch
