@@ -27,7 +27,7 @@ namespace CloudHsm.Storage.Sqlite;
 /// busy wait is the only queue.
 /// </para>
 /// </summary>
-internal sealed partial class WriterLock : IDisposable
+internal sealed class WriterLock : IDisposable
 {
     public const string FileName = "token.lock";
 
@@ -84,12 +84,13 @@ internal sealed partial class WriterLock : IDisposable
         public void Dispose() => owner?.Release();
     }
 
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int open(string path, int flags, int mode);
+    // Plain ints and a string: no unsafe code here (STYLE: only Abi and Native are unsafe).
+    [DllImport("libc", EntryPoint = "open", SetLastError = true, ExactSpelling = true, BestFitMapping = false)]
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 
-    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static partial int flock(int fd, int operation);
+    [DllImport("libc", EntryPoint = "flock", SetLastError = true, ExactSpelling = true)]
+    private static extern int flock(int fd, int operation);
 
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int close(int fd);
+    [DllImport("libc", EntryPoint = "close", ExactSpelling = true)]
+    private static extern int close(int fd);
 }
