@@ -38,6 +38,8 @@ internal static unsafe class Pkcs11Module
         return null;
     }
 
+    /// <summary>The codes by which a module says it does not offer what an op needs (p11bench's list): the op is
+    /// reported "unsupported", not failed. The tool reads these codes from other modules; it never returns them.</summary>
     public static bool IsUnsupported(CK_RV rv) =>
         rv == (CK_RV)CKR.CKR_MECHANISM_INVALID || rv == (CK_RV)CKR.CKR_MECHANISM_PARAM_INVALID ||
         rv == (CK_RV)CKR.CKR_FUNCTION_NOT_SUPPORTED || rv == (CK_RV)CKR.CKR_CURVE_NOT_SUPPORTED ||

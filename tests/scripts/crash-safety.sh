@@ -28,22 +28,10 @@ PIN_KILLS=${CRASH_PIN_KILLS:-10}
 INIT_KILLS=${CRASH_INIT_KILLS:-10}
 REPRO_DIR=${CRASH_REPRO_DIR:-${TMPDIR:-/tmp}}
 T=30   # seconds allowed to one checker or set-up run
-passed=0 failed=0 skipped=0
-ok() { printf 'ok   %s\n' "$1"; passed=$((passed + 1)); }
-fail() { printf 'FAIL %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | tail -n 25; failed=$((failed + 1)); }
-summary() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit $?; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash"
 ROUNDS=$((KILLS + PIN_KILLS + INIT_KILLS))
 
-if ! command -v cc >/dev/null; then
-    echo "no C compiler (cc): skipping the crash-safety test"
-    skipped=$ROUNDS
-    summary
-fi
-if [ ! -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ]; then
-    echo "no PKCS#11 header (/usr/include/p11-kit-1, Debian package libp11-kit-dev): skipping the crash-safety test"
-    skipped=$ROUNDS
-    summary
-fi
+require_c_toolchain "$ROUNDS"
 CLI=${CLOUDHSM_CLI:-}
 if ! command -v pkcs11-tool >/dev/null && [ ! -x "$CLI" ]; then
     echo "neither pkcs11-tool (Debian package opensc) nor cloudhsm-cli (CLOUDHSM_CLI) to make the test tokens: skipping"

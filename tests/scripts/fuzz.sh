@@ -28,10 +28,7 @@ LIB=${CLOUDHSM_PKCS11_LIB:-artifacts/linux-x64/libcloudhsm_pkcs11.so}
 NATIVE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../native" && pwd)
 SECONDS_FRESH=${FUZZ_SECONDS:-60}
 MODE=${FUZZ_MODE:-both}
-passed=0 failed=0 skipped=0
-ok() { printf 'ok   %s\n' "$1"; passed=$((passed + 1)); }
-fail() { printf 'FAIL %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | tail -n "${3:-40}"; failed=$((failed + 1)); }
-summary() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit $?; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash"
 
 # Regression seeds: "seed mode calls  what the run found" - each fails against the library as it was before the
 # fix (the NUnit test named in _40_FuzzFindingsTest.cs pins the same bug without the fuzzer).
@@ -47,16 +44,8 @@ REGRESSIONS=(
 
 case $SECONDS_FRESH in '' | *[!0-9]*) echo "FUZZ_SECONDS must be a number of seconds, not '$SECONDS_FRESH'"; failed=1; summary ;; esac
 case $MODE in wellformed | malformed | both) ;; *) echo "FUZZ_MODE must be wellformed, malformed or both, not '$MODE'"; failed=1; summary ;; esac
-if ! command -v cc >/dev/null; then
-    echo "no C compiler (cc): skipping"; skipped=1; summary
-fi
-if [ ! -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ]; then
-    echo "no PKCS#11 header (/usr/include/p11-kit-1/p11-kit/pkcs11.h, Debian package libp11-kit-dev): skipping"; skipped=1; summary
-fi
-if [ ! -f "$LIB" ]; then
-    echo "no library at $LIB"; failed=1; summary
-fi
-LIB=$(realpath "$LIB")
+require_c_toolchain
+require_library
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

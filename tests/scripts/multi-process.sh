@@ -12,25 +12,14 @@ set -uo pipefail
 LIB=${CLOUDHSM_PKCS11_LIB:-artifacts/linux-x64/libcloudhsm_pkcs11.so}
 ROUNDS=${MULTIPROC_ROUNDS:-150}
 WORKERS=4
-passed=0 failed=0 skipped=0
-ok() { printf 'ok   %s\n' "$1"; passed=$((passed + 1)); }
-fail() { printf 'FAIL %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | tail -n 40; failed=$((failed + 1)); }
-summary() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit $?; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash"
 
 case $ROUNDS in '' | *[!0-9]* | 0) echo "MULTIPROC_ROUNDS must be a positive number, not '$ROUNDS'"; failed=1; summary ;; esac
-if ! command -v cc >/dev/null; then
-    echo "no C compiler (cc): skipping"; skipped=1; summary
-fi
-if [ ! -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ]; then
-    echo "no PKCS#11 header (Debian package p11-kit-modules / libp11-kit-dev): skipping"; skipped=1; summary
-fi
+require_c_toolchain
 if ! command -v pkcs11-tool >/dev/null; then
     echo "pkcs11-tool is not installed (Debian package opensc): skipping"; skipped=1; summary
 fi
-if [ ! -f "$LIB" ]; then
-    echo "no library at $LIB"; failed=1; summary
-fi
-LIB=$(cd "$(dirname "$LIB")" && pwd)/$(basename "$LIB")
+require_library
 
 work=$(mktemp -d)
 pids=()

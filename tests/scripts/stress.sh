@@ -22,27 +22,16 @@ THREADS=${STRESS_THREADS:-16}
 # a run of 150 s or more; one of a few hundred bytes per op fails even the 15 s default.
 RSS_LIMIT_MIB=${STRESS_RSS_LIMIT_MIB:-4}
 SEED=${STRESS_SEED:-$(date +%s)}
-passed=0 failed=0 skipped=0
-ok() { printf 'ok   %s\n' "$1"; passed=$((passed + 1)); }
-fail() { printf 'FAIL %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | tail -n 60; failed=$((failed + 1)); }
-summary() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit $?; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash"
 
 for v in "STRESS_SECONDS=$SECONDS_TO_RUN" "STRESS_THREADS=$THREADS" "STRESS_RSS_LIMIT_MIB=$RSS_LIMIT_MIB" "STRESS_SEED=$SEED"; do
     case ${v#*=} in '' | *[!0-9]* | 0) echo "${v%%=*} must be a positive whole number, not '${v#*=}'"; failed=1; summary ;; esac
 done
-if ! command -v cc >/dev/null; then
-    echo "no C compiler (cc): skipping"; skipped=1; summary
-fi
-if [ ! -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ]; then
-    echo "no PKCS#11 header (Debian package p11-kit-modules / libp11-kit-dev): skipping"; skipped=1; summary
-fi
+require_c_toolchain
 if ! command -v pkcs11-tool >/dev/null; then
     echo "pkcs11-tool is not installed (Debian package opensc): skipping"; skipped=1; summary
 fi
-if [ ! -f "$LIB" ]; then
-    echo "no library at $LIB"; failed=1; summary
-fi
-LIB=$(cd "$(dirname "$LIB")" && pwd)/$(basename "$LIB")
+require_library
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../native" && pwd)/stress.c
 
 work=$(mktemp -d)
