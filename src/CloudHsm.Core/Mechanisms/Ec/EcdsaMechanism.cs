@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using CloudHsm.Core.Backend;
 using CloudHsm.Core.Errors;
 using CloudHsm.Core.Objects;
@@ -28,12 +27,10 @@ internal sealed class EcdsaMechanism(CKM? hash, MechanismInfo info) : ISignMecha
     }
 }
 
-/// <summary>One ECDSA signing or verification. The key's ECDsa is shared (cached per key snapshot); this
+/// <summary>One ECDSA signing or verification. The key's ECDSA form is shared (cached per key snapshot); this
 /// holds only the running hash.</summary>
 internal sealed class EcdsaOperation(WeierstrassKey key, CKM? hash, bool usesPrivateObject) : ISignOperation, IVerifyOperation
 {
-    private const DSASignatureFormat P1363 = DSASignatureFormat.IeeeP1363FixedFieldConcatenation;
-
     private EcHash? _running;
 
     public bool UsesPrivateObject => usesPrivateObject;
@@ -68,7 +65,7 @@ internal sealed class EcdsaOperation(WeierstrassKey key, CKM? hash, bool usesPri
     }
 
     private int SignHash(byte[] digest, Span<byte> signature) =>
-        key.Ecdsa.SignHash(EcdsaInput(digest), signature, P1363);
+        key.Ecdsa.Sign(EcdsaInput(digest), signature);
 
     /// <summary>
     /// The signature must be exactly r||s of nLen bytes each. The current spec draft (§6.3.1) lets a caller
@@ -80,7 +77,7 @@ internal sealed class EcdsaOperation(WeierstrassKey key, CKM? hash, bool usesPri
     {
         CkrException.ThrowIf(signature.Length != SignatureLength, CKR.CKR_SIGNATURE_LEN_RANGE,
             $"an ECDSA signature on {key.Curve} has {SignatureLength} bytes");
-        CkrException.ThrowIf(!key.Ecdsa.VerifyHash(EcdsaInput(digest), signature, P1363), CKR.CKR_SIGNATURE_INVALID);
+        CkrException.ThrowIf(!key.Ecdsa.Verify(EcdsaInput(digest), signature), CKR.CKR_SIGNATURE_INVALID);
     }
 
     /// <summary>The hash as ECDSA uses it. OpenSSL truncates a long hash itself; an empty one it would

@@ -5,9 +5,9 @@ using CloudHsm.Pkcs11.Abi;
 
 namespace CloudHsm.Core.Mechanisms.Ec;
 
-/// <summary>A short Weierstrass key (CKK_EC): an ECDsa made at once (which validates it) and an
-/// ECDiffieHellman made on first use. OpenSSL-backed instances are shared by concurrent operations
-/// (DESIGN fact 9; pinned by a test).</summary>
+/// <summary>A short Weierstrass key (CKK_EC): its ECDSA form made at once (which validates it) on libcrypto
+/// where it can (<see cref="OpenSslEcdsaKey"/>), else on .NET, and an ECDiffieHellman made on first use.
+/// Both are shared by concurrent operations (DESIGN fact 9; pinned by a test).</summary>
 internal sealed class WeierstrassKey
 {
     private readonly ECParameters _parameters;
@@ -18,17 +18,19 @@ internal sealed class WeierstrassKey
         Curve = EcParams.Of(key, CurveForm.Weierstrass);
         IsPrivate = key.Class == CKO.CKO_PRIVATE_KEY;
         _parameters = new ECParameters { Curve = Curve.DotNetCurve };
+        byte[]? point = null;
         if (IsPrivate)
         {
             _parameters.D = EcKeys.Scalar(Curve, key.GetValue(CKA.CKA_VALUE).Span);
         }
         else
         {
-            byte[] point = EcPoint.Of(key, Curve);
+            point = EcPoint.Of(key, Curve);
             _parameters.Q = new ECPoint { X = point[1..(1 + Curve.KeyBytes)], Y = point[(1 + Curve.KeyBytes)..] };
         }
         var parameters = _parameters;
-        Ecdsa = EcKeys.Import(Curve, () => ECDsa.Create(parameters));
+        Ecdsa = (IEcdsaKey?)OpenSslEcdsaKey.TryImport(Curve, _parameters.D, point)
+            ?? new DotNetEcdsaKey(EcKeys.Import(Curve, () => ECDsa.Create(parameters)));
         _ecdh = new Lazy<ECDiffieHellman>(() => EcKeys.Import(Curve, () => ECDiffieHellman.Create(parameters)));
     }
 
@@ -36,7 +38,7 @@ internal sealed class WeierstrassKey
 
     public bool IsPrivate { get; }
 
-    public ECDsa Ecdsa { get; }
+    public IEcdsaKey Ecdsa { get; }
 
     public ECDiffieHellman Ecdh => _ecdh.Value;
 }
