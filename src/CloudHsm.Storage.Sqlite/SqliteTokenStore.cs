@@ -129,7 +129,11 @@ public sealed class SqliteTokenStore : ITokenStore
         });
     }
 
-    public IReadOnlyList<ObjectRecord> LoadObjects()
+    public IReadOnlyList<ObjectRecord> LoadObjects() => Read(static c => c.ReadObjects());
+
+    public IReadOnlyList<ObjectRecord> LoadSealedObjects() => Read(static c => c.ReadSealedObjects());
+
+    private IReadOnlyList<ObjectRecord> Read(Func<TokenConnection, List<ObjectRecord>> read)
     {
         var c = Connection();
         lock (c.Gate)
@@ -137,7 +141,7 @@ public sealed class SqliteTokenStore : ITokenStore
             ObjectDisposedException.ThrowIf(c.IsDisposed, this);
             try
             {
-                return c.ReadObjects();
+                return read(c);
             }
             catch (SqliteException e)
             {

@@ -21,6 +21,7 @@ internal sealed class TokenConnection : IDisposable
     private readonly SqliteCommand _selectToken;
     private readonly SqliteCommand _updateToken;
     private readonly SqliteCommand _selectObjects;
+    private readonly SqliteCommand _selectSealedObjects;
     private readonly SqliteCommand _insertObject;
     private readonly SqliteCommand _updateObject;
     private readonly SqliteCommand _deleteObject;
@@ -43,6 +44,7 @@ internal sealed class TokenConnection : IDisposable
         _selectToken = Prepare(TokenSchema.SelectToken);
         _updateToken = Prepare(TokenSchema.UpdateToken, TokenSchema.AddTokenParameters);
         _selectObjects = Prepare(TokenSchema.SelectObjects);
+        _selectSealedObjects = Prepare(TokenSchema.SelectSealedObjects);
         _insertObject = Prepare(TokenSchema.InsertObject, AddObjectParameters);
         _updateObject = Prepare(TokenSchema.UpdateObject, AddObjectParameters);
         _deleteObject = Prepare(TokenSchema.DeleteObject, c => c.Parameters.Add("$uid", SqliteType.Blob));
@@ -184,6 +186,8 @@ internal sealed class TokenConnection : IDisposable
 
     public List<ObjectRecord> ReadObjects() => ReadObjects(_selectObjects);
 
+    public List<ObjectRecord> ReadSealedObjects() => ReadObjects(_selectSealedObjects);
+
     private static List<ObjectRecord> ReadObjects(SqliteCommand select)
     {
         var objects = new List<ObjectRecord>();
@@ -281,7 +285,7 @@ internal sealed class TokenConnection : IDisposable
         if (IsDisposed) return;
         IsDisposed = true;
         foreach (var command in new[] { _dataVersion, _begin, _commit, _rollback, _selectToken, _updateToken,
-                     _selectObjects, _insertObject, _updateObject, _deleteObject, _deleteAllObjects, _beginRead,
+                     _selectObjects, _selectSealedObjects, _insertObject, _updateObject, _deleteObject, _deleteAllObjects, _beginRead,
                      _selectObjectVersions, _selectObjectVersion, _selectChangedObjects, _selectDeletedSince })
             command.Dispose();
         _db.Dispose();

@@ -119,6 +119,9 @@ internal static class TokenSchema
 
     public const string SelectObjects = "SELECT uid, is_private, plain, sealed FROM objects ORDER BY rowid";
 
+    public const string SelectSealedObjects =
+        "SELECT uid, is_private, plain, sealed FROM objects WHERE length(sealed) > 0 ORDER BY rowid";
+
     public const string InsertObject =
         "INSERT INTO objects(uid, is_private, plain, sealed) VALUES ($uid, $is_private, $plain, $sealed)";
 

@@ -66,6 +66,20 @@ public abstract class TokenStoreBehaviour
     }
 
     [Test]
+    public void LoadSealedObjects_ReturnsOnlyTheRecordsWithASealedPart()
+    {
+        var store = Create(Token("5555555555555551"));
+        var plainOnly = SampleObject(fill: 1);
+        var privateObject = SampleObject(isPrivate: true, fill: 2);
+        var publicWithSecret = new ObjectRecord(Guid.NewGuid(), false, AttributeCodecList(3), Sequence(3, 61));
+        foreach (var record in new[] { plainOnly, privateObject, publicWithSecret }) store.AddObject(record);
+
+        AssertSameObjects(Open("5555555555555551").LoadSealedObjects(), [privateObject, publicWithSecret]);
+        store.DeleteObject(privateObject.Uid);
+        AssertSameObjects(store.LoadSealedObjects(), [publicWithSecret]);
+    }
+
+    [Test]
     public void Create_TokenIsListedAndAnotherStoreOpensTheSameState()
     {
         var token = Token("0000000000000001");

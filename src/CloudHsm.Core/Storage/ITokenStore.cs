@@ -68,6 +68,10 @@ public interface ITokenStore : IDisposable
 
     IReadOnlyList<ObjectRecord> LoadObjects();
 
+    /// <summary>The objects with a sealed part (every private object, and public ones holding a secret): the
+    /// ones whose view a login or logout changes, so that neither needs to read the rest.</summary>
+    IReadOnlyList<ObjectRecord> LoadSealedObjects();
+
     /// <summary>The objects added, changed or removed since object version <paramref name="since"/> (a
     /// <see cref="ObjectChanges.Version"/> of an earlier answer), read in one consistent view. A snapshot of
     /// every object when <paramref name="since"/> is negative, or too old for the store to know every removal

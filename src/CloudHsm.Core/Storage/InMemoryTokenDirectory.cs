@@ -184,6 +184,15 @@ public sealed class InMemoryTokenDirectory : ITokenDirectory
             }
         }
 
+        public IReadOnlyList<ObjectRecord> LoadSealedObjects()
+        {
+            lock (shared.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return shared.Objects.Values.Where(o => o.Record.SealedAttributes.Length > 0).Select(o => Copy(o.Record)).ToList();
+            }
+        }
+
         public ObjectChanges LoadObjectChanges(long since)
         {
             lock (shared.Gate)

@@ -39,13 +39,17 @@ internal sealed partial class Token
         Apply(_store.LoadObjectChanges(_objectVersion));
     }
 
-    /// <summary>Rebuilds the token objects from the store, opening sealed parts when the token key is known
-    /// (at login and logout, which change what can be opened). Handles stay bound to their UIDs, so an object
-    /// keeps its handle across reloads and logins.</summary>
-    private void ReloadObjects()
+    /// <summary>At login and logout, which change what can be opened: brings the view up to date, then reads
+    /// again only the objects with a sealed part (private objects, public keys' secrets), opening them when
+    /// the token key is known. The other objects do not change with the login state (a login used to read,
+    /// decode and replace every object on the token).
+    /// A record read here may be newer than the view's version; the next refresh reads it again, which is
+    /// harmless. Handles stay bound to their UIDs, so an object keeps its handle across logins.</summary>
+    private void ReopenSealedObjects()
     {
-        _seenChangeStamp = _store.ChangeStamp;
-        Apply(_store.LoadObjectChanges(since: -1));
+        RefreshLocked();
+        foreach (var record in _store.LoadSealedObjects())
+            Load(record);
     }
 
     private void Apply(ObjectChanges changes)

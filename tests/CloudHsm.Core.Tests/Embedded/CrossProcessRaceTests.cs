@@ -107,6 +107,7 @@ public sealed class CrossProcessRaceTests : EmbeddedBackendFixture
             public TokenRecord UpdateToken(Func<TokenRecord, TokenRecord> change) => inner.UpdateToken(change);
             public void Reinitialize(TokenRecord token) => inner.Reinitialize(token);
             public IReadOnlyList<ObjectRecord> LoadObjects() => inner.LoadObjects();
+            public IReadOnlyList<ObjectRecord> LoadSealedObjects() => inner.LoadSealedObjects();
             public ObjectChanges LoadObjectChanges(long since) => inner.LoadObjectChanges(since);
             public ObjectWrite LastObjectWrite => inner.LastObjectWrite;
             public void AddObject(ObjectRecord record) => inner.AddObject(record);

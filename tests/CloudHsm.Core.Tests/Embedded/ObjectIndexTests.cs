@@ -211,7 +211,40 @@ public sealed class ObjectIndexTests : EmbeddedBackendFixture
         Assert.That(left[..n], Is.EqualTo(new[] { handles[4] }));
     }
 
-    /// <summary>Counts the object records the stores hand out through <see cref="ITokenStore.LoadObjectChanges"/>.</summary>
+    [Test]
+    public void LoginAndLogout_ReadOnlyTheObjectsWithASealedPart()
+    {
+        var counting = new CountingDirectory(Directory);
+        Backend.Dispose();
+        ReplaceBackend(EmbeddedBackend.Open(Config, counting));
+        ulong s = OpenRw();
+        Backend.Login(s, CKU.CKU_USER, UserPin);
+        for (int i = 0; i < 20; i++) Backend.CreateObject(s, DataObject($"public {i}", token: true));
+        ulong secret = Backend.CreateObject(s, new Template([.. SecretKey("public key with a secret", [7]), TemplateAttribute.Bool(CKA.CKA_PRIVATE, false)]));
+        ulong privateData = Backend.CreateObject(s, DataObject("private", token: true, isPrivate: true));
+        Backend.Logout(s);
+
+        counting.RecordsRead = 0;
+        Backend.Login(s, CKU.CKU_USER, UserPin);
+        Assert.That(counting.RecordsRead, Is.EqualTo(2), "the AES key and the private data object, not the 20 public ones");
+        var back = FindAll(s, ByLabel("private"));
+        Assert.That(back, Has.Length.EqualTo(1), "the private object is back");
+        Assert.That(back[0], Is.Not.EqualTo(privateData), "under a new handle (§5.6 C_Logout)");
+        Backend.EncryptInit(s, new Mechanism(CKM.CKM_AES_ECB), secret);
+        Backend.Encrypt(s, new byte[16], new byte[16], false);
+        Assert.That(FindAll(s, new Template([TemplateAttribute.ULong(CKA.CKA_CLASS, (ulong)CKO.CKO_DATA)])), Has.Length.EqualTo(21));
+
+        counting.RecordsRead = 0;
+        Backend.Logout(s);
+        Assert.That(counting.RecordsRead, Is.EqualTo(2));
+        Assert.That(FindAll(s, ByLabel("private")), Is.Empty, "private objects leave the view");
+        Assert.That(FindAll(s, ByLabel("public 7")), Has.Length.EqualTo(1));
+        Assert.That(Rv(() => Backend.EncryptInit(s, new Mechanism(CKM.CKM_AES_ECB), secret)), Is.Not.EqualTo(CKR.CKR_OK),
+            "the public key's value is sealed again: no use without a login");
+    }
+
+    /// <summary>Counts the object records the stores hand out through <see cref="ITokenStore.LoadObjectChanges"/>
+    /// and <see cref="ITokenStore.LoadSealedObjects"/>.</summary>
     private sealed class CountingDirectory(ITokenDirectory inner) : ITokenDirectory
     {
         public int RecordsRead { get; set; }
@@ -230,6 +263,14 @@ public sealed class ObjectIndexTests : EmbeddedBackendFixture
             public TokenRecord UpdateToken(Func<TokenRecord, TokenRecord> change) => inner.UpdateToken(change);
             public void Reinitialize(TokenRecord token) => inner.Reinitialize(token);
             public IReadOnlyList<ObjectRecord> LoadObjects() => inner.LoadObjects();
+
+            public IReadOnlyList<ObjectRecord> LoadSealedObjects()
+            {
+                var sealedRecords = inner.LoadSealedObjects();
+                owner.RecordsRead += sealedRecords.Count;
+                return sealedRecords;
+            }
+
             public ObjectWrite LastObjectWrite => inner.LastObjectWrite;
 
             public ObjectChanges LoadObjectChanges(long since)
