@@ -2632,6 +2632,11 @@ static void act_get_attributes(void)
         if (malformed && chance(200)) { /* ulValueLen lies: more than there is (inside the arena), or UNAVAILABLE */
             void *p = arena + ARENA_SIZE / 2 + 4096 * (size_t)i + 16 * rnd(64);
             memset(p, FILL, 1024 + SLACK);
+            if (t[i].type & CKF_ARRAY_ATTRIBUTE) { /* only the length lies: the entries are set up (§5.7), as above */
+                CK_ATTRIBUTE *inner = p;
+                for (size_t k = 0; k < 1024 / sizeof *inner; k++)
+                    inner[k] = (CK_ATTRIBUTE){ 0, NULL, 0 };
+            }
             t[i].pValue = p;
             real[i] = 1024;
             t[i].ulValueLen = rnd(2) ? CK_UNAVAILABLE_INFORMATION : 1024 + rnd(4096);

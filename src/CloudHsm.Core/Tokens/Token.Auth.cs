@@ -43,7 +43,7 @@ internal sealed partial class Token
     /// <summary>A new token's first record: a fresh token key wrapped under the SO PIN.</summary>
     public static TokenRecord NewRecord(string serial, ReadOnlySpan<byte> soPin, ReadOnlySpan<byte> label, ModuleConfig config)
     {
-        CheckPinLength(soPin, config);
+        CheckNewPin(soPin, config);
         byte[] tokenKey = RandomNumberGenerator.GetBytes(32);
         try
         {
@@ -111,7 +111,7 @@ internal sealed partial class Token
             LoggedIn = userType;
             try
             {
-                ReloadObjects();
+                ReopenSealedObjects();
             }
             catch
             {
@@ -145,7 +145,7 @@ internal sealed partial class Token
         ForgetTokenKey();
         Interlocked.Increment(ref _loginEpoch);
         ForgetPrivateObjects();
-        ReloadObjects();
+        ReopenSealedObjects();
     }
 
     /// <summary>C_InitPIN: the SO (logged in, so the token key is known) sets the user PIN and unlocks it.</summary>
@@ -153,7 +153,7 @@ internal sealed partial class Token
     {
         lock (Sync)
         {
-            CheckPinLength(pin, _config);
+            CheckNewPin(pin, _config);
             var userPin = PinKeyDerivation.CreatePinRecord(pin, TokenKey(), Serial, _config.PinKdfIterations);
             _store.UpdateToken(r => r with { UserPin = userPin, UserFailedLogins = 0 });
         }
@@ -172,7 +172,7 @@ internal sealed partial class Token
             VerifyPin(who, oldPin, record, out byte[] tokenKey);
             try
             {
-                CheckPinLength(newPin, _config);
+                CheckNewPin(newPin, _config);
                 var pinRecord = PinKeyDerivation.CreatePinRecord(newPin, tokenKey, Serial, _config.PinKdfIterations);
                 _store.UpdateToken(r => who == CKU.CKU_SO ? r with { SoPin = pinRecord } : r with { UserPin = pinRecord });
             }
@@ -190,7 +190,13 @@ internal sealed partial class Token
         int failures = who == CKU.CKU_SO ? record.SoFailedLogins : record.UserFailedLogins;
         CkrException.ThrowIf(failures >= _config.MaxLoginFailures, CKR.CKR_PIN_LOCKED);
         var pinRecord = who == CKU.CKU_SO ? record.SoPin : record.UserPin!;
-        if (!PinKeyDerivation.TryUnlock(pinRecord, pin, record.Serial, out tokenKey!))
+        bool unlocked = PinKeyDerivation.TryUnlock(pinRecord, pin, record.Serial, out tokenKey!);
+        if (unlocked && HasZeroByte(pin))
+        {
+            CryptographicOperations.ZeroMemory(tokenKey);
+            unlocked = false;
+        }
+        if (!unlocked)
         {
             _store.UpdateToken(r => who == CKU.CKU_SO
                 ? r with { SoFailedLogins = r.SoFailedLogins + 1 }
@@ -201,9 +207,19 @@ internal sealed partial class Token
             _store.UpdateToken(r => who == CKU.CKU_SO ? r with { SoFailedLogins = 0 } : r with { UserFailedLogins = 0 });
     }
 
-    private static void CheckPinLength(ReadOnlySpan<byte> pin, ModuleConfig config) =>
+    /// <summary>A PIN about to be set: CKR_PIN_LEN_RANGE outside the configured lengths, CKR_PIN_INVALID with a
+    /// zero byte in it (<see cref="HasZeroByte"/>).</summary>
+    private static void CheckNewPin(ReadOnlySpan<byte> pin, ModuleConfig config)
+    {
         CkrException.ThrowIf(pin.Length < config.MinPinLength || pin.Length > config.MaxPinLength, CKR.CKR_PIN_LEN_RANGE,
             $"PINs are {config.MinPinLength} to {config.MaxPinLength} bytes");
+        CkrException.ThrowIf(HasZeroByte(pin), CKR.CKR_PIN_INVALID, "a PIN may not contain a zero byte");
+    }
+
+    /// <summary>PBKDF2 keys HMAC with the PIN, and HMAC pads a key shorter than its block with zero bytes, so
+    /// "1234" and "1234\0" derive the same key: a PIN with a zero byte is never set and never matches, and
+    /// only the PIN itself opens the token (found by tests/native/fuzz.c).</summary>
+    private static bool HasZeroByte(ReadOnlySpan<byte> pin) => pin.Contains((byte)0);
 
     /// <summary>The token key while someone is logged in; CKR_USER_NOT_LOGGED_IN otherwise.</summary>
     private byte[] TokenKey() => _tokenKey ?? throw new CkrException(CKR.CKR_USER_NOT_LOGGED_IN, "the token key needs a login");

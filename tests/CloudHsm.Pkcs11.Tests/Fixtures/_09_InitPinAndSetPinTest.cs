@@ -42,6 +42,28 @@ public sealed class _09_InitPinAndSetPinTest : Pkcs11Fixture
         Assert.That(Ck.Has(P11.TokenFlags(slot), CKF.CKF_USER_PIN_INITIALIZED), Is.False, "still no user PIN");
     }
 
+    /// <summary>PBKDF2's HMAC pads a short key with zero bytes, so a PIN and the same PIN followed by zero bytes
+    /// derived one key: C_Login accepted "PIN\0" and C_SetPIN set one (found by tests/scripts/fuzz.sh, seed
+    /// 278387835140517, both modes, at call 271,351). A PIN with a zero byte is now CKR_PIN_INVALID when set and a
+    /// counted CKR_PIN_INCORRECT when given.</summary>
+    [Test]
+    public void A_PIN_with_a_zero_byte_is_never_set_and_never_matches()
+    {
+        ulong slot = Track(Tokens.CreateScratchToken("pin-zero-byte"));
+        ulong s = P11.OpenSession(slot, readWrite: true);
+        Assert.That(P11.TryLogin(s, CKU.CKU_USER, Settings.UserPin + "\0"), Is.EqualTo(CKR.CKR_PIN_INCORRECT), "the user PIN and a zero byte");
+        Assert.That(Ck.Has(P11.TokenFlags(slot), CKF.CKF_USER_PIN_COUNT_LOW), Is.True, "a counted failure");
+        Assert.That(P11.TryLogin(s, CKU.CKU_SO, Settings.SoPin + "\0\0"), Is.EqualTo(CKR.CKR_PIN_INCORRECT), "the SO PIN and two zero bytes");
+        P11.LoginUser(s);
+        Assert.That(SetPin(s, Settings.UserPin, "new-pin-1\0"), Is.EqualTo(CKR.CKR_PIN_INVALID), "C_SetPIN, a trailing zero byte");
+        Assert.That(SetPin(s, Settings.UserPin, "new\0pin-1"), Is.EqualTo(CKR.CKR_PIN_INVALID), "C_SetPIN, a zero byte inside");
+        P11.Logout(s);
+        P11.LoginSo(s);
+        Assert.That(InitPin(s, "new-pin-1\0"), Is.EqualTo(CKR.CKR_PIN_INVALID), "C_InitPIN");
+        P11.Logout(s);
+        Assert.That(P11.TryLogin(s, CKU.CKU_USER, Settings.UserPin), Is.EqualTo(CKR.CKR_OK), "the user PIN is unchanged");
+    }
+
     [Test]
     public void C_InitPIN_outside_the_SO_state_returns_CKR_USER_NOT_LOGGED_IN()
     {
