@@ -45,17 +45,21 @@ internal sealed class EcdsaOperation(WeierstrassKey key, CKM? hash, bool usesPri
 
     public int Final(Span<byte> signature) => SignHash(FinishHash(), signature);
 
-    public int Sign(ReadOnlySpan<byte> data, Span<byte> signature) => SignHash(OneShotHash(data), signature);
+    public int Sign(ReadOnlySpan<byte> data, Span<byte> signature) =>
+        hash is null ? SignHash(data, signature) : SignHash(OneShotHash(data), signature);
 
     public void Final(ReadOnlySpan<byte> signature) => VerifyHash(FinishHash(), signature);
 
-    public void Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature) => VerifyHash(OneShotHash(data), signature);
+    public void Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        if (hash is null) VerifyHash(data, signature);
+        else VerifyHash(OneShotHash(data), signature);
+    }
 
     private byte[] OneShotHash(ReadOnlySpan<byte> data)
     {
-        if (hash is null) return data.ToArray();
         CkrException.ThrowIf(_running is not null, CKR.CKR_OPERATION_ACTIVE, "a multi-part operation is under way");
-        return EcHash.Compute(hash.Value, data);
+        return EcHash.Compute(hash!.Value, data);
     }
 
     private byte[] FinishHash()
@@ -64,7 +68,7 @@ internal sealed class EcdsaOperation(WeierstrassKey key, CKM? hash, bool usesPri
         return _running is null ? EcHash.Compute(hash!.Value, []) : _running.Finish();
     }
 
-    private int SignHash(byte[] digest, Span<byte> signature) =>
+    private int SignHash(ReadOnlySpan<byte> digest, Span<byte> signature) =>
         key.Ecdsa.Sign(EcdsaInput(digest), signature);
 
     /// <summary>
@@ -73,7 +77,7 @@ internal sealed class EcdsaOperation(WeierstrassKey key, CKM? hash, bool usesPri
     /// leading-zero-stripped encoding is a second encoding of one signature, which Wycheproof's P1363 vectors
     /// require a verifier to refuse. Any other length is CKR_SIGNATURE_LEN_RANGE.
     /// </summary>
-    private void VerifyHash(byte[] digest, ReadOnlySpan<byte> signature)
+    private void VerifyHash(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> signature)
     {
         CkrException.ThrowIf(signature.Length != SignatureLength, CKR.CKR_SIGNATURE_LEN_RANGE,
             $"an ECDSA signature on {key.Curve} has {SignatureLength} bytes");
@@ -82,7 +86,7 @@ internal sealed class EcdsaOperation(WeierstrassKey key, CKM? hash, bool usesPri
 
     /// <summary>The hash as ECDSA uses it. OpenSSL truncates a long hash itself; an empty one it would
     /// refuse, and ECDSA defines it as the integer 0, which one zero byte also is.</summary>
-    private static byte[] EcdsaInput(byte[] digest) => digest.Length == 0 ? [0] : digest;
+    private static ReadOnlySpan<byte> EcdsaInput(ReadOnlySpan<byte> digest) => digest.IsEmpty ? [0] : digest;
 
     public void Dispose() => _running?.Dispose();
 }
