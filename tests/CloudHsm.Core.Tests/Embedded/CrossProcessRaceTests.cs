@@ -99,32 +99,19 @@ public sealed class CrossProcessRaceTests : EmbeddedBackendFixture
             hook?.Invoke();
         }
 
-        private sealed class Store(RaceWindowDirectory owner, ITokenStore inner) : ITokenStore
+        private sealed class Store(RaceWindowDirectory owner, ITokenStore inner) : DelegatingTokenStore(inner)
         {
-            public string Serial => inner.Serial;
-            public long ChangeStamp => inner.ChangeStamp;
-            public TokenRecord LoadToken() => inner.LoadToken();
-            public TokenRecord UpdateToken(Func<TokenRecord, TokenRecord> change) => inner.UpdateToken(change);
-            public void Reinitialize(TokenRecord token) => inner.Reinitialize(token);
-            public IReadOnlyList<ObjectRecord> LoadObjects() => inner.LoadObjects();
-            public IReadOnlyList<ObjectRecord> LoadSealedObjects() => inner.LoadSealedObjects();
-            public ObjectChanges LoadObjectChanges(long since) => inner.LoadObjectChanges(since);
-            public ObjectWrite LastObjectWrite => inner.LastObjectWrite;
-            public void AddObject(ObjectRecord record) => inner.AddObject(record);
-
-            public bool ReplaceObject(ObjectRecord record)
+            public override bool ReplaceObject(ObjectRecord record)
             {
                 owner.RunHook();
-                return inner.ReplaceObject(record);
+                return base.ReplaceObject(record);
             }
 
-            public bool DeleteObject(Guid uid)
+            public override bool DeleteObject(Guid uid)
             {
                 owner.RunHook();
-                return inner.DeleteObject(uid);
+                return base.DeleteObject(uid);
             }
-
-            public void Dispose() => inner.Dispose();
         }
     }
 }

@@ -255,35 +255,21 @@ public sealed class ObjectIndexTests : EmbeddedBackendFixture
 
         public ITokenStore Create(TokenRecord token) => new Store(this, inner.Create(token));
 
-        private sealed class Store(CountingDirectory owner, ITokenStore inner) : ITokenStore
+        private sealed class Store(CountingDirectory owner, ITokenStore inner) : DelegatingTokenStore(inner)
         {
-            public string Serial => inner.Serial;
-            public long ChangeStamp => inner.ChangeStamp;
-            public TokenRecord LoadToken() => inner.LoadToken();
-            public TokenRecord UpdateToken(Func<TokenRecord, TokenRecord> change) => inner.UpdateToken(change);
-            public void Reinitialize(TokenRecord token) => inner.Reinitialize(token);
-            public IReadOnlyList<ObjectRecord> LoadObjects() => inner.LoadObjects();
-
-            public IReadOnlyList<ObjectRecord> LoadSealedObjects()
+            public override IReadOnlyList<ObjectRecord> LoadSealedObjects()
             {
-                var sealedRecords = inner.LoadSealedObjects();
+                var sealedRecords = base.LoadSealedObjects();
                 owner.RecordsRead += sealedRecords.Count;
                 return sealedRecords;
             }
 
-            public ObjectWrite LastObjectWrite => inner.LastObjectWrite;
-
-            public ObjectChanges LoadObjectChanges(long since)
+            public override ObjectChanges LoadObjectChanges(long since)
             {
-                var changes = inner.LoadObjectChanges(since);
+                var changes = base.LoadObjectChanges(since);
                 owner.RecordsRead += changes.Changed.Count;
                 return changes;
             }
-
-            public void AddObject(ObjectRecord record) => inner.AddObject(record);
-            public bool ReplaceObject(ObjectRecord record) => inner.ReplaceObject(record);
-            public bool DeleteObject(Guid uid) => inner.DeleteObject(uid);
-            public void Dispose() => inner.Dispose();
         }
     }
 }

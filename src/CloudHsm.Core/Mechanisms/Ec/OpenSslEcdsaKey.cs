@@ -1,22 +1,9 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using CloudHsm.Core.Errors;
 using CloudHsm.Pkcs11.Abi;
 using static CloudHsm.Core.Mechanisms.Ec.LibCryptoEc;
 
 namespace CloudHsm.Core.Mechanisms.Ec;
-
-/// <summary>What ECDSA needs of a short Weierstrass key: r‖s over a hash, and its check. Safe for
-/// concurrent use: one instance serves every operation on the key.</summary>
-internal interface IEcdsaKey
-{
-    /// <summary>Signs <paramref name="digest"/> (OpenSSL truncates a long one to the order's bits) into the
-    /// first 2·nLen bytes of <paramref name="signature"/>; returns 2·nLen.</summary>
-    int Sign(ReadOnlySpan<byte> digest, Span<byte> signature);
-
-    /// <summary>True only for a valid r‖s of exactly 2·nLen bytes.</summary>
-    bool Verify(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> signature);
-}
 
 /// <summary>
 /// An EC_KEY of libcrypto's own, made once per key snapshot, signed with by <c>ECDSA_do_sign</c> and
@@ -149,14 +136,4 @@ internal sealed class OpenSslEcdsaKey : SafeHandle, IEcdsaKey
         EC_KEY_free(handle); // clears the private scalar (BN_clear_free)
         return true;
     }
-}
-
-/// <summary>.NET's ECDsa where libcrypto 3 cannot be called directly (Windows, OpenSSL 1.1).</summary>
-internal sealed class DotNetEcdsaKey(ECDsa ecdsa) : IEcdsaKey
-{
-    private const DSASignatureFormat P1363 = DSASignatureFormat.IeeeP1363FixedFieldConcatenation;
-
-    public int Sign(ReadOnlySpan<byte> digest, Span<byte> signature) => ecdsa.SignHash(digest, signature, P1363);
-
-    public bool Verify(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> signature) => ecdsa.VerifyHash(digest, signature, P1363);
 }
